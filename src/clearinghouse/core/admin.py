@@ -1,0 +1,117 @@
+"""Admin base: the same visibility, rules, lifecycle and concurrency as the API."""
+
+import rules
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from simple_history.admin import SimpleHistoryAdmin
+
+from .lifecycle import save_versioned
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the user read; a stale save is refused with a message, not lost."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk:
+            current = type(self.instance).objects.filter(pk=self.instance.pk).values_list(
+                "version", flat=True
+            ).first()
+            if data.get("expected_version") != current:
+                raise ValidationError(
+                    "Someone else changed this record since you opened it (now version "
+                    f"{current}). Reload the page and apply your change again."
+                )
+        return data
+
+
+class VisibleAdmin(SimpleHistoryAdmin):
+    """Lists only what ``visible_to(user)`` allows and asks `rules` for every permission.
+
+    Superusers get no exemption: administrators have no back door to assistance data.
+    """
+
+    form = VersionedForm
+    list_select_related = True
+
+    def get_queryset(self, request):
+        return self.model.objects.visible_to(request.user)
+
+    def _allowed(self, request, action, obj=None) -> bool:
+        opts = self.opts
+        return request.user.is_active and request.user.is_staff and rules.has_perm(
+            f"{opts.app_label}.{action}_{opts.model_name}", request.user, obj
+        )
+
+    def has_module_permission(self, request):
+        return self._allowed(request, "view")
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, "view", obj)
+
+    def has_add_permission(self, request):
+        return self._allowed(request, "add")
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, "change", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request, "delete", obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            save_versioned(obj, form.cleaned_data.get("expected_version"))
+        else:
+            obj.save()
+
+
+class ServiceAdmin(VisibleAdmin):
+    """Assistance records: read and act here; create and edit through the API and pages,
+    whose services apply every domain rule. Lifecycle actions call the same services."""
+
+    machine = None
+    act = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        found = super().get_actions(request)
+        for name in self.machine.transitions:
+            found[f"lifecycle_{name}"] = (
+                _lifecycle_action(name), f"lifecycle_{name}",
+                f"{name.replace('_', ' ').capitalize()} the selected "
+                f"{self.opts.verbose_name_plural}",
+            )
+        return found
+
+
+def _lifecycle_action(name):
+    def run(modeladmin, request, queryset):
+        """All or nothing: if one record refuses, none changes and the reasons are listed."""
+        records = list(queryset)
+        try:
+            with transaction.atomic():
+                for record in records:
+                    type(modeladmin).act(request.user, record, name)
+        except (ValidationError, PermissionDenied) as exc:
+            reasons = "; ".join(getattr(exc, "messages", [str(exc)]))
+            modeladmin.message_user(
+                request, f"Nothing changed. {record}: {reasons}", messages.ERROR
+            )
+            return
+        modeladmin.message_user(request, f"{name}: {len(records)} done.", messages.SUCCESS)
+
+    return run

@@ -1,0 +1,136 @@
+"""API plumbing: pagination and errors as JSON that name the field."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import IllegalTransition, StaleEdit
+from .history import history_entries
+
+
+class ChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    when = serializers.DateTimeField()
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    who = serializers.CharField(allow_null=True)
+    organisation = serializers.CharField(allow_null=True)
+    changes = ChangeSerializer(many=True)
+
+
+def exception_handler(exc, context):
+    """Domain refusals become 400 (bad input) or 409 (stale edit, illegal state), by field."""
+    if isinstance(exc, (StaleEdit, IllegalTransition)):
+        return Response(exc.message_dict, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DjangoValidationError):
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict")
+            else {"non_field_errors": exc.messages}
+        )
+        exc = ValidationError(detail)
+    elif isinstance(exc, DjangoPermissionDenied):
+        return Response({"detail": str(exc) or "Permission denied."}, status=403)
+    return drf_exception_handler(exc, context)
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related record the caller can see; an invisible one is reported as absent."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.queryset.model.objects.visible_to(request.user) if request else self.queryset
+
+
+class ActionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, help_text="The version you read; a stale one is refused with 409."
+    )
+
+
+def expected_version(request) -> int | None:
+    """The version the caller edited: ``version`` in the body or an ``If-Match`` header."""
+    raw = request.data.get("version") if hasattr(request.data, "get") else None
+    if raw is None:
+        raw = request.headers.get("If-Match", "").strip('W/"') or None
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError({"version": ["A whole number is required."]}) from None
+
+
+class VisibleViewSet(viewsets.GenericViewSet):
+    """Reads only what ``visible_to(user)`` allows: an invisible record is a 404, never a 403."""
+
+    model = None
+    history_fields_hidden: frozenset[str] = frozenset()
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user)
+
+    def history_masks(self, record) -> tuple[frozenset[str], int | None]:
+        return frozenset(), None
+
+    @extend_schema(responses=HistoryEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """Every change of the record: who, when, before and after."""
+        record = self.get_object()
+        hidden, org_id = self.history_masks(record)
+        return Response(history_entries(record, hidden, org_id))
+
+    def reload(self, record):
+        """The record as the caller sees it, with the queryset's annotations."""
+        return self.get_queryset().get(pk=record.pk)
+
+
+class VersionedWrites:
+    """Create and update through the domain's services; read back as the caller sees it."""
+
+    create_service = update_service = None
+
+    def perform_create(self, serializer):
+        record = type(self).create_service(self.request.user, self.creation_data(serializer))
+        serializer.instance = self.reload(record)
+
+    def creation_data(self, serializer):
+        return serializer.validated_data
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        record = type(self).update_service(
+            self.request.user, serializer.instance, data, expected_version(self.request)
+        )
+        serializer.instance = self.reload(record)
+
+
+def lifecycle_actions(viewset, machine, act, read_serializer):
+    """Add ``POST /{id}/{action}/`` for each transition of ``machine``, calling ``act``."""
+    for name in machine.transitions:
+        def endpoint(self, request, pk=None, _name=name):
+            record = self.get_object()
+            done = act(request.user, record, _name, expected_version(request))
+            return Response(read_serializer(self.reload(done), context={"request": request}).data)
+
+        endpoint.__name__ = name
+        endpoint.__doc__ = (
+            f"Move the record from {', '.join(sorted(machine[name].sources))} to "
+            f"'{machine[name].target}'. 409 if its state or version forbids it."
+        )
+        decorated = extend_schema(request=ActionSerializer, responses=read_serializer)(
+            action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(endpoint)
+        )
+        setattr(viewset, name, decorated)
+    return viewset

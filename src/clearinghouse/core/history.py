@@ -1,0 +1,66 @@
+"""History entries (who, when, before and after) from django-simple-history."""
+
+from typing import Any
+
+TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+INTERNAL = {"history_id", "history_date", "history_change_reason", "history_type",
+            "history_user", "history_user_id", "history_relation", "id"}
+
+
+def history_entries(record, hidden_fields: frozenset[str] = frozenset(),
+                    hidden_org_id: int | None = None) -> list[dict[str, Any]]:
+    """Entries oldest first; ``hidden_fields`` and users of ``hidden_org_id`` are masked.
+
+    Masking keeps an anonymous donor anonymous in the history too (DESIGN.md, rule 3).
+    """
+    rows = record.history.select_related("history_user__organisation")
+    rows = list(rows.order_by("history_date", "history_id"))
+    entries, previous = [], None
+    for row in rows:
+        if previous is None:
+            changes = [
+                {"field": f.name, "before": None, "after": _value(row, f.attname)}
+                for f in row.instance_type._meta.concrete_fields
+                if f.name not in INTERNAL and f.name not in hidden_fields
+            ]
+        else:
+            delta = row.diff_against(previous)
+            changes = [
+                {"field": c.field, "before": _plain(c.old), "after": _plain(c.new)}
+                for c in delta.changes
+                if c.field not in hidden_fields
+            ]
+        user = row.history_user
+        hide_user = user is not None and hidden_org_id is not None and (
+            user.organisation_id == hidden_org_id
+        )
+        entries.append({
+            "id": row.history_id,
+            "when": row.history_date,
+            "type": TYPES.get(row.history_type, row.history_type),
+            "who": None if user is None else ("anonymous" if hide_user else user.username),
+            "organisation": None if user is None or hide_user else _org(user),
+            "changes": changes,
+        })
+        previous = row
+    return entries
+
+
+def _org(user):
+    return user.organisation.name if user.organisation_id else None
+
+
+def _value(row, attname):
+    return _plain(getattr(row, attname))
+
+
+def _plain(value):
+    if isinstance(value, list):  # many-to-many: list of through-row dicts
+        return sorted(
+            next((v for k, v in item.items() if k not in ("id",) and not k.endswith("history")),
+                 None)
+            for item in value
+        ) if value and isinstance(value[0], dict) else value
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)

@@ -1,0 +1,31 @@
+"""Aggregates over what the caller sees (DESIGN.md, rule 5: computed over visible records)."""
+
+from collections.abc import Callable
+
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+
+
+class GroupSerializer(serializers.Serializer):
+    key = serializers.JSONField(allow_null=True)
+    label = serializers.CharField(allow_null=True)
+    count = serializers.IntegerField()
+
+
+def summarise(rows, request, groups: dict[str, tuple[str, str | None]], measures: dict,
+              labels: dict[str, Callable[[list], dict]] | None = None) -> list[dict]:
+    """Group the (already visible and filtered) ``rows`` by the ``group_by`` query parameter."""
+    group_by = request.query_params.get("group_by", next(iter(groups)))
+    if group_by not in groups:
+        raise ValidationError({"group_by": [f"Choose one of: {', '.join(groups)}."]})
+    primary, fallback = groups[group_by]
+    key = Coalesce(F(primary), F(fallback)) if fallback else F(primary)
+    found = list(rows.order_by().annotate(key=key).values("key").annotate(**measures)
+                 .order_by("key"))
+    names = (labels or {}).get(group_by)
+    mapping = names([r["key"] for r in found]) if names else {}
+    for row in found:
+        row["label"] = mapping.get(row["key"], None if names else row["key"])
+    return found

@@ -1,0 +1,53 @@
+from django.db.models import Count, Sum
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from clearinghouse.core.api import VersionedWrites, VisibleViewSet, lifecycle_actions
+from clearinghouse.core.summary import GroupSerializer, summarise
+
+from .. import services
+from ..filtersets import NeedFilterSet
+from ..models import NEED_LIFECYCLE, Need
+from .serializers import NeedSerializer
+
+GROUPS = {
+    "state": ("state", None),
+    "priority": ("priority", None),
+    "region": ("region__code", None),
+    "area": ("item_type__area__code", "family__area__code"),
+    "item_type": ("item_type__name", "family__name"),
+}
+
+
+class NeedViewSet(
+    VersionedWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, VisibleViewSet,
+):
+    """The recipient's needs; each caller sees only the needs it may see."""
+
+    model = Need
+    serializer_class = NeedSerializer
+    filterset_class = NeedFilterSet
+    create_service = staticmethod(services.create_need)
+    update_service = staticmethod(services.update_need)
+
+    def get_queryset(self):
+        return (
+            super().get_queryset()
+            .select_related("owner", "item_type__area", "family__area", "region")
+            .prefetch_related("released_to")
+        )
+
+    @extend_schema(responses=GroupSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def summary(self, request):
+        """Counts and quantities of the visible, filtered needs, grouped by ``group_by``."""
+        rows = self.filter_queryset(self.get_queryset())
+        return Response(summarise(rows, request, GROUPS, measures={
+            "count": Count("id"), "total_quantity": Sum("quantity"),
+        }))
+
+
+lifecycle_actions(NeedViewSet, NEED_LIFECYCLE, services.act_on_need, NeedSerializer)

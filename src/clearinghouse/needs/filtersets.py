@@ -1,0 +1,41 @@
+"""Filters for needs, shared by the API and the pages."""
+
+import django_filters as df
+from django.db.models import Q
+
+from clearinghouse.catalogue.models import CapabilityArea, CompatibilityFamily, ItemType
+from clearinghouse.parties.models import Region
+
+from .models import Need, NeedState, Priority
+
+
+class NeedFilterSet(df.FilterSet):
+    q = df.CharFilter(method="search", label="Search")
+    state = df.MultipleChoiceFilter(choices=NeedState.choices)
+    priority = df.MultipleChoiceFilter(choices=Priority.choices)
+    region = df.ModelChoiceFilter(queryset=Region.objects.all(), to_field_name="code")
+    area = df.ModelChoiceFilter(
+        queryset=CapabilityArea.objects.all(), to_field_name="code", method="in_area"
+    )
+    item_type = df.ModelChoiceFilter(queryset=ItemType.objects.all())
+    family = df.ModelChoiceFilter(queryset=CompatibilityFamily.objects.all(), to_field_name="code")
+    required_by_after = df.DateFilter(field_name="required_by", lookup_expr="gte")
+    required_by_before = df.DateFilter(field_name="required_by", lookup_expr="lte")
+    ordering = df.OrderingFilter(
+        fields=("priority", "required_by", "quantity", "state", "id", "created_at")
+    )
+
+    class Meta:
+        model = Need
+        fields = ["owner"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(justification__icontains=value)
+            | Q(item_type__name__icontains=value)
+            | Q(family__name__icontains=value)
+            | Q(region__name__icontains=value)
+        )
+
+    def in_area(self, queryset, name, value: CapabilityArea):
+        return queryset.filter(Q(item_type__area=value) | Q(family__area=value))

@@ -1,0 +1,132 @@
+"""Organisations, regions and users (DESIGN.md, Users and roles; Domain: Organisation)."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from clearinghouse.core.lifecycle import Versioned
+from clearinghouse.security.models import PublicQuerySet
+from clearinghouse.security.roles import Classification, Role
+
+
+class Region(models.Model):
+    """A region of the recipient nation: destination of needs, home of receiving units."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+
+    objects = PublicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationKind(models.TextChoices):
+    DONOR_NATION = "donor_nation", "Donor nation"
+    DONOR_ORGANISATION = "donor_organisation", "Donor organisation"
+    RECIPIENT = "recipient", "Recipient"
+    RECIPIENT_UNIT = "recipient_unit", "Recipient unit"
+    COORDINATOR = "coordinator", "Coordinator"
+    HUB_OPERATOR = "hub_operator", "Hub operator"
+    OVERSIGHT = "oversight", "Oversight"
+    PLATFORM = "platform", "Platform operator"
+
+
+class AllianceStatus(models.TextChoices):
+    ALLY = "ally", "Ally"
+    PARTNER = "partner", "Partner"
+
+
+class Organisation(Versioned):
+    code = models.CharField(
+        max_length=16, unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9-]+$", "Use capital letters, digits and '-'.")],
+        help_text="Short code; ISO 3166 alpha-3 for a donor nation.",
+    )
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=24, choices=OrganisationKind.choices)
+    iso3 = models.CharField(
+        "ISO 3166 alpha-3", max_length=3, blank=True, default="",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Three capital letters (ISO 3166 alpha-3).")],
+    )
+    alliance_status = models.CharField(
+        max_length=8, choices=AllianceStatus.choices, blank=True, default=""
+    )
+    gdp_eur = models.DecimalField(
+        "GDP in EUR", max_digits=18, decimal_places=0, null=True, blank=True
+    )
+    gdp_year = models.PositiveSmallIntegerField("GDP year", null=True, blank=True)
+    gdp_source = models.CharField("GDP source", max_length=300, blank=True, default="")
+    non_lethal_only = models.BooleanField(
+        default=False, help_text="May give only non-lethal goods (e.g. a non-lethal trust fund)."
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="units",
+        help_text="For a recipient unit: the recipient it belongs to.",
+    )
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT)
+
+    objects = PublicQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_donor(self) -> bool:
+        return self.kind in (OrganisationKind.DONOR_NATION, OrganisationKind.DONOR_ORGANISATION)
+
+    @property
+    def is_recipient_side(self) -> bool:
+        return self.kind in (OrganisationKind.RECIPIENT, OrganisationKind.RECIPIENT_UNIT)
+
+    def clean(self):
+        errors = {}
+        if self.kind == OrganisationKind.DONOR_NATION:
+            if not self.iso3:
+                errors["iso3"] = "A donor nation needs its ISO 3166 alpha-3 code."
+            if not self.alliance_status:
+                errors["alliance_status"] = "A donor nation is an ally or a partner."
+        elif self.alliance_status:
+            errors["alliance_status"] = "Only a donor nation is an ally or a partner."
+        if self.gdp_eur is not None:
+            if self.gdp_eur <= 0:
+                errors["gdp_eur"] = "GDP must be positive."
+            if not self.gdp_year:
+                errors["gdp_year"] = "State the year of the GDP figure."
+            if not self.gdp_source:
+                errors["gdp_source"] = "Cite the source of the GDP figure."
+        if self.kind == OrganisationKind.RECIPIENT_UNIT:
+            if self.parent is None or self.parent.kind != OrganisationKind.RECIPIENT:
+                errors["parent"] = "A recipient unit belongs to the recipient."
+            if self.region_id is None:
+                errors["region"] = "A recipient unit is stationed in a region."
+        elif self.parent_id is not None:
+            errors["parent"] = "Only a recipient unit has a parent organisation."
+        if errors:
+            raise ValidationError(errors)
+
+
+class User(AbstractUser):
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        help_text="Users belong to one organisation; without one they see no assistance data.",
+    )
+    roles = models.JSONField(default=list, blank=True, help_text="Roles from DESIGN.md.")
+    clearance = models.PositiveSmallIntegerField(
+        choices=Classification.choices, default=Classification.PUBLIC
+    )
+
+    def clean(self):
+        super().clean()
+        unknown = sorted(set(self.roles or []) - set(Role.values))
+        if not isinstance(self.roles, list) or unknown:
+            raise ValidationError({"roles": f"Unknown roles: {', '.join(map(str, unknown))}."})

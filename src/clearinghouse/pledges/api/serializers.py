@@ -1,0 +1,88 @@
+from rest_framework import serializers
+
+from clearinghouse.catalogue.models import ItemType
+from clearinghouse.core.api import VisibleRelatedField
+from clearinghouse.core.serializers import (
+    CONTROL_FIELDS,
+    ControlledSerializer,
+    LifecycleSerializer,
+    VersionedSerializer,
+)
+from clearinghouse.needs.models import Need
+from clearinghouse.parties.models import Region
+
+from ..models import PLEDGE_LIFECYCLE, BackfillOrder, Pledge, StockPosition
+
+ANONYMOUS = "anonymous"
+# What could identify an anonymous donor, hidden from those who may not see it.
+DONOR_REVEALING = ("origin_depot", "stock_position", "below_target_by", "released_to")
+
+
+class PledgeSerializer(LifecycleSerializer):
+    donor = serializers.SerializerMethodField(help_text="Null where the donor is anonymous to you.")
+    donor_name = serializers.SerializerMethodField()
+    need = VisibleRelatedField(queryset=Need.objects.all(), required=False, allow_null=True)
+    funding_items = serializers.PrimaryKeyRelatedField(
+        queryset=ItemType.objects.all(), many=True, required=False
+    )
+    allowed_regions = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), many=True, required=False
+    )
+    value_eur = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    machine = PLEDGE_LIFECYCLE
+    app_label = "pledges"
+
+    class Meta:
+        model = Pledge
+        fields = (
+            "id", "donor", "donor_name", "kind", "item_type", "quantity", "amount_eur",
+            "funding_items", "funding_non_lethal_only", "places", "course",
+            "earliest_availability", "origin_depot", "need", "allowed_regions", "anonymous",
+            "stock_position", "below_target", "below_target_by", "value_eur", "state",
+            *CONTROL_FIELDS, "version", "created_at", "actions",
+        )
+        read_only_fields = (
+            "stock_position", "below_target", "below_target_by", "state",
+            "release_coordinator", "created_at",
+        )
+
+    def _donor_hidden(self, pledge) -> bool:
+        return getattr(pledge, "shown_donor_id", pledge.owner_id) is None
+
+    def get_donor(self, pledge) -> int | None:
+        return None if self._donor_hidden(pledge) else pledge.owner_id
+
+    def get_donor_name(self, pledge) -> str:
+        return ANONYMOUS if self._donor_hidden(pledge) else pledge.owner.name
+
+    def to_representation(self, pledge):
+        data = super().to_representation(pledge)
+        if self._donor_hidden(pledge):
+            for field in DONOR_REVEALING:
+                data[field] = [] if field == "released_to" else None
+        return data
+
+
+class BackfillOrderSerializer(VersionedSerializer):
+    stock_position = VisibleRelatedField(queryset=StockPosition.objects.all())
+
+    class Meta:
+        model = BackfillOrder
+        fields = ("id", "stock_position", "quantity", "expected_date", "reference", "version")
+
+
+class StockPositionSerializer(ControlledSerializer):
+    owner_name = serializers.CharField(source="owner.name", read_only=True)
+    committed = serializers.DecimalField(
+        max_digits=14, decimal_places=3, read_only=True,
+        help_text="Promised by pledges not yet delivered, withdrawn or declined.",
+    )
+    backfill_orders = BackfillOrderSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = StockPosition
+        fields = (
+            "id", "owner", "owner_name", "item_type", "quantity_held", "target_minimum",
+            "committed", "notes", "backfill_orders", *CONTROL_FIELDS, "version",
+        )
+        read_only_fields = ("owner", "release_coordinator")

@@ -1,0 +1,138 @@
+from django.db.models import Count, DecimalField, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from clearinghouse.core.api import (
+    VersionedWrites,
+    VisibleViewSet,
+    expected_version,
+    lifecycle_actions,
+)
+from clearinghouse.core.summary import GroupSerializer, summarise
+from clearinghouse.parties.models import Organisation
+
+from .. import services
+from ..filtersets import PledgeFilterSet, StockPositionFilterSet
+from ..models import COMMITTED_STATES, PLEDGE_LIFECYCLE, BackfillOrder, Pledge, StockPosition
+from .serializers import (
+    ANONYMOUS,
+    DONOR_REVEALING,
+    BackfillOrderSerializer,
+    PledgeSerializer,
+    StockPositionSerializer,
+)
+
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+GROUPS = {
+    "state": ("state", None),
+    "kind": ("kind", None),
+    "donor": ("shown_donor_id", None),
+    "item_type": ("item_type__name", None),
+    "area": ("item_type__area__code", None),
+}
+
+
+def donor_names(keys: list) -> dict:
+    found = Organisation.objects.filter(pk__in=[k for k in keys if k])
+    names = dict(found.values_list("pk", "name"))
+    return {k: names.get(k, ANONYMOUS) for k in keys}
+
+
+
+class PledgeViewSet(
+    VersionedWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, VisibleViewSet,
+):
+    """Pledges; an anonymous donor stays anonymous in lists, filters, sorts, counts and history."""
+
+    model = Pledge
+    serializer_class = PledgeSerializer
+    filterset_class = PledgeFilterSet
+    create_service = staticmethod(services.create_pledge)
+    update_service = staticmethod(services.update_pledge)
+
+    def get_queryset(self):
+        return (
+            super().get_queryset()
+            .select_related("owner", "item_type")
+            .prefetch_related("funding_items", "allowed_regions", "released_to")
+        )
+
+    def history_masks(self, pledge):
+        if pledge.shown_donor_id is None:
+            return frozenset({"owner", *DONOR_REVEALING}), pledge.owner_id
+        return frozenset(), None
+
+    @extend_schema(responses=GroupSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def summary(self, request):
+        """Counts, quantities and value in EUR of the visible, filtered pledges by ``group_by``."""
+        rows = self.filter_queryset(self.get_queryset())
+        value = Coalesce(F("amount_eur"), F("quantity") * F("item_type__unit_value_eur"),
+                         output_field=MONEY)
+        return Response(summarise(
+            rows, request, GROUPS,
+            measures={"count": Count("id"), "total_quantity": Sum("quantity"),
+                      "total_value_eur": Sum(value, output_field=MONEY)},
+            labels={"donor": donor_names},
+        ))
+
+
+lifecycle_actions(PledgeViewSet, PLEDGE_LIFECYCLE, services.act_on_pledge, PledgeSerializer)
+
+
+class StockPositionViewSet(
+    VersionedWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, VisibleViewSet,
+):
+    """A donor's stock of an item, its capability-target floor and its backfill orders."""
+
+    model = StockPosition
+    serializer_class = StockPositionSerializer
+    filterset_class = StockPositionFilterSet
+    create_service = staticmethod(services.create_stock_position)
+    update_service = staticmethod(services.update_stock_position)
+
+    def get_queryset(self):
+        committed = (
+            Pledge.objects.filter(stock_position=OuterRef("pk"), state__in=COMMITTED_STATES)
+            .order_by().values("stock_position").annotate(total=Sum("quantity")).values("total")
+        )
+        return (
+            super().get_queryset()
+            .select_related("owner", "item_type")
+            .prefetch_related("backfill_orders", "released_to")
+            .annotate(committed=Coalesce(Subquery(committed), 0, output_field=MONEY))
+        )
+
+
+class BackfillOrderViewSet(
+    VersionedWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, VisibleViewSet,
+):
+    """Orders that replenish a donor's stock, seen by whoever sees the stock position."""
+
+    model = BackfillOrder
+    serializer_class = BackfillOrderSerializer
+    filterset_fields = ["stock_position"]
+    create_service = update_service = None
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("stock_position")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        position = data.pop("stock_position")
+        order = services.add_backfill_order(self.request.user, position, data)
+        serializer.instance = self.reload(order)
+
+    def perform_update(self, serializer):
+        data = {k: v for k, v in serializer.validated_data.items()
+                if k not in ("version", "stock_position")}
+        order = services.update_backfill_order(
+            self.request.user, serializer.instance, data, expected_version(self.request)
+        )
+        serializer.instance = self.reload(order)

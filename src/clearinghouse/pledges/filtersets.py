@@ -1,0 +1,68 @@
+"""Filters for pledges and stock positions, shared by the API and the pages.
+
+Every filter, search and sort by donor goes through ``shown_donor_id`` (see
+``PledgeQuerySet.visible_to``) so that none can single out an anonymous donor.
+"""
+
+import django_filters as df
+from django.db.models import Q
+
+from clearinghouse.catalogue.models import CapabilityArea, ItemType
+from clearinghouse.parties.models import Organisation
+
+from .models import Pledge, PledgeKind, PledgeState, StockPosition
+
+
+class PledgeFilterSet(df.FilterSet):
+    q = df.CharFilter(method="search", label="Search")
+    state = df.MultipleChoiceFilter(choices=PledgeState.choices)
+    kind = df.MultipleChoiceFilter(choices=PledgeKind.choices)
+    donor = df.ModelChoiceFilter(
+        queryset=Organisation.objects.all(), field_name="shown_donor_id", method="by_donor"
+    )
+    item_type = df.ModelChoiceFilter(queryset=ItemType.objects.all())
+    area = df.ModelChoiceFilter(
+        queryset=CapabilityArea.objects.all(), to_field_name="code", field_name="item_type__area"
+    )
+    need = df.NumberFilter(field_name="need_id")
+    free = df.BooleanFilter(field_name="need", lookup_expr="isnull", label="Free (no need)")
+    below_target = df.BooleanFilter()
+    anonymous = df.BooleanFilter()
+    available_after = df.DateFilter(field_name="earliest_availability", lookup_expr="gte")
+    available_before = df.DateFilter(field_name="earliest_availability", lookup_expr="lte")
+    ordering = df.OrderingFilter(
+        fields=(
+            ("id", "id"), ("earliest_availability", "earliest_availability"),
+            ("quantity", "quantity"), ("amount_eur", "amount_eur"), ("state", "state"),
+            ("shown_donor_id", "donor"), ("created_at", "created_at"),
+        )
+    )
+
+    class Meta:
+        model = Pledge
+        fields = []
+
+    def by_donor(self, queryset, name, value):
+        return queryset.filter(shown_donor_id=value.pk)
+
+    def search(self, queryset, name, value):
+        donors = Organisation.objects.filter(name__icontains=value).values("pk")
+        return queryset.filter(
+            Q(item_type__name__icontains=value)
+            | Q(course__icontains=value)
+            | (Q(origin_depot__icontains=value) & Q(shown_donor_id__isnull=False))
+            | Q(shown_donor_id__in=donors)
+        )
+
+
+class StockPositionFilterSet(df.FilterSet):
+    q = df.CharFilter(field_name="item_type__name", lookup_expr="icontains", label="Search")
+    item_type = df.ModelChoiceFilter(queryset=ItemType.objects.all())
+    area = df.ModelChoiceFilter(
+        queryset=CapabilityArea.objects.all(), to_field_name="code", field_name="item_type__area"
+    )
+    ordering = df.OrderingFilter(fields=("id", "quantity_held", "target_minimum"))
+
+    class Meta:
+        model = StockPosition
+        fields = ["owner"]

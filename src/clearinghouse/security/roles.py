@@ -1,0 +1,51 @@
+"""Roles of DESIGN.md and the audiences a user belongs to."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "Coordinator"
+    DONOR_REPRESENTATIVE = "donor_representative", "Donor representative"
+    RECIPIENT_PLANNER = "recipient_planner", "Recipient planner"
+    LOGISTICS_OFFICER = "logistics_officer", "Logistics officer"
+    TRAINING_OFFICER = "training_officer", "Training officer"
+    AUDITOR = "auditor", "Auditor"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class Classification(models.IntegerChoices):
+    PUBLIC = 0, "PUBLIC"
+    COALITION = 1, "COALITION"
+    RESTRICTED = 2, "RESTRICTED"
+    CONFIDENTIAL = 3, "CONFIDENTIAL"
+
+
+class Audience(models.TextChoices):
+    COORDINATOR = "coordinator", "Coordinator"
+    RECIPIENT = "recipient", "Recipient"
+    ALL_DONORS = "all_donors", "All donors"
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(user.is_authenticated and set(getattr(user, "roles", None) or ()) & set(roles))
+
+
+def audiences(user) -> frozenset[str]:
+    """The audiences a user belongs to; coordinators and auditors always belong to coordinator."""
+    if not user.is_authenticated:
+        return frozenset()
+    found = set()
+    org = getattr(user, "organisation", None)
+    if has_role(user, Role.COORDINATOR, Role.AUDITOR):
+        found.add(Audience.COORDINATOR)
+    if org is not None:
+        if org.is_recipient_side:
+            found.add(Audience.RECIPIENT)
+        if org.is_donor:
+            found.add(Audience.ALL_DONORS)
+    return frozenset(found)
+
+
+def sees_donors(user) -> bool:
+    """Whether the user sees who gave an anonymous pledge (beyond its own organisation's)."""
+    return Audience.COORDINATOR in audiences(user)

@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from clearinghouse.catalogue.api import views as catalogue
+from clearinghouse.logistics.api.views import HubViewSet
+from clearinghouse.needs.api.views import NeedViewSet
+from clearinghouse.parties.api import views as parties
+from clearinghouse.pledges.api import views as pledges
+
+router = DefaultRouter()
+router.register("organisations", parties.OrganisationViewSet, basename="organisation")
+router.register("regions", parties.RegionViewSet, basename="region")
+router.register("capability-areas", catalogue.CapabilityAreaViewSet, basename="capabilityarea")
+router.register(
+    "capability-coalitions", catalogue.CapabilityCoalitionViewSet, basename="capabilitycoalition"
+)
+router.register(
+    "compatibility-families", catalogue.CompatibilityFamilyViewSet, basename="compatibilityfamily"
+)
+router.register("item-types", catalogue.ItemTypeViewSet, basename="itemtype")
+router.register("needs", NeedViewSet, basename="need")
+router.register("pledges", pledges.PledgeViewSet, basename="pledge")
+router.register("stock-positions", pledges.StockPositionViewSet, basename="stockposition")
+router.register("backfill-orders", pledges.BackfillOrderViewSet, basename="backfillorder")
+router.register("hubs", HubViewSet, basename="hub")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(router.urls)),
+    path("api/me/", parties.me, name="me"),
+    path("api/token/", obtain_auth_token, name="api-token"),
+    path("api/auth/", include("rest_framework.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+]

@@ -1,0 +1,57 @@
+import pytest
+from rest_framework.test import APIClient
+
+from clearinghouse.parties.models import OrganisationKind
+from clearinghouse.security.roles import Classification, Role
+
+from .factories import OrganisationFactory, OrgOfKindFactory, RecipientFactory, UserFactory
+
+
+@pytest.fixture
+def api():
+    """An API client; ``api.as_(user)`` signs a user in."""
+
+    class Client(APIClient):
+        def as_(self, user):
+            self.force_authenticate(user)
+            return self
+
+    return Client()
+
+
+@pytest.fixture
+def recipient():
+    return RecipientFactory(code="UKR", name="Ukraine", iso3="UKR")
+
+
+@pytest.fixture
+def coordinator_org():
+    return OrgOfKindFactory(kind=OrganisationKind.COORDINATOR, code="COORD", name="Coordination")
+
+
+@pytest.fixture
+def donor_org():
+    return OrganisationFactory(code="DEU", name="Germany", iso3="DEU")
+
+
+@pytest.fixture
+def planner(recipient):
+    return UserFactory(
+        organisation=recipient, roles=[Role.RECIPIENT_PLANNER], clearance=Classification.RESTRICTED
+    )
+
+
+@pytest.fixture
+def coordinator(coordinator_org):
+    return UserFactory(
+        organisation=coordinator_org, roles=[Role.COORDINATOR],
+        clearance=Classification.CONFIDENTIAL,
+    )
+
+
+@pytest.fixture
+def donor(donor_org):
+    return UserFactory(
+        organisation=donor_org, roles=[Role.DONOR_REPRESENTATIVE],
+        clearance=Classification.RESTRICTED,
+    )
