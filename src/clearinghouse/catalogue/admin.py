@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin
 
 from clearinghouse.core.admin import VisibleAdmin
@@ -6,22 +5,13 @@ from clearinghouse.core.admin import VisibleAdmin
 from .models import CapabilityArea, CapabilityCoalition, CompatibilityFamily, ItemType
 
 
-class PlainAdmin(VisibleAdmin):
-    """Unversioned reference rows."""
-
-    form = forms.ModelForm
-
-    def save_model(self, request, obj, form, change):
-        obj.save()
-
-
 @admin.register(CapabilityArea)
-class CapabilityAreaAdmin(PlainAdmin):
+class CapabilityAreaAdmin(VisibleAdmin):
     list_display = ("code", "name")
 
 
 @admin.register(CompatibilityFamily)
-class CompatibilityFamilyAdmin(PlainAdmin):
+class CompatibilityFamilyAdmin(VisibleAdmin):
     list_display = ("code", "name", "area")
 
 
@@ -37,6 +27,11 @@ class ItemTypeAdmin(VisibleAdmin):
                     "unit_value_eur", "lethal", "indivisible")
     list_filter = ("area", "lethal", "indivisible", "unit_of_issue")
     search_fields = ("name", "nsn")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "nsn":
+            kwargs["max_length"] = 17  # as typed, with dashes; stored as 13 digits
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="NSN")
     def nsn_display(self, item):

@@ -11,7 +11,7 @@ from clearinghouse.security.models import PublicQuerySet
 from .nsn import format_nsn, normalise_nsn
 
 
-class CapabilityArea(models.Model):
+class CapabilityArea(Versioned):
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=100, unique=True)
 
@@ -40,7 +40,7 @@ class CapabilityCoalition(Versioned):
         return self.name
 
 
-class CompatibilityFamily(models.Model):
+class CompatibilityFamily(Versioned):
     """Interchangeable items: 155 mm NATO projectiles fit every 155 mm NATO howitzer."""
 
     code = models.SlugField(max_length=48, unique=True)
@@ -113,16 +113,27 @@ class ItemType(Versioned):
     def nsn_display(self) -> str:
         return format_nsn(self.nsn or "")
 
-    def clean(self):
+    def clean_fields(self, exclude=None):
+        # Normalise before the length check: "1005-01-123-4567" is 16 characters as typed.
+        errors = {}
         if self.nsn:
             try:
                 self.nsn = normalise_nsn(self.nsn)
             except ValueError as exc:
-                raise ValidationError({"nsn": str(exc)}) from None
-            if self.supply_class and self.nsn[:4] != self.supply_class:
-                raise ValidationError(
-                    {"nsn": f"The NSN's class {self.nsn[:4]} does not agree with the item's "
-                            f"supply class {self.supply_class}."}
-                )
+                errors["nsn"] = [str(exc)]
+                exclude = {*(exclude or ()), "nsn"}
         else:
             self.nsn = None
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self):
+        if self.nsn and self.supply_class and self.nsn[:4] != self.supply_class:
+            raise ValidationError(
+                {"nsn": f"The NSN's class {self.nsn[:4]} does not agree with the item's "
+                        f"supply class {self.supply_class}."}
+            )

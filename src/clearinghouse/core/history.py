@@ -20,16 +20,22 @@ def history_entries(record, hidden_fields: frozenset[str] = frozenset(),
         if previous is None:
             changes = [
                 {"field": f.name, "before": None, "after": _value(row, f.attname)}
-                for f in row.instance_type._meta.concrete_fields
+                for f in row.tracked_fields
                 if f.name not in INTERNAL and f.name not in hidden_fields
             ]
         else:
-            delta = row.diff_against(previous)
             changes = [
-                {"field": c.field, "before": _plain(c.old), "after": _plain(c.new)}
-                for c in delta.changes
-                if c.field not in hidden_fields
+                {"field": f.name, "before": _value(previous, f.attname),
+                 "after": _value(row, f.attname)}
+                for f in row.tracked_fields
+                if f.name not in INTERNAL and f.name not in hidden_fields
+                and getattr(previous, f.attname) != getattr(row, f.attname)
             ]
+            m2m = {f.name for f in row._history_m2m_fields} - hidden_fields
+            if m2m:
+                delta = row.diff_against(previous, included_fields=m2m)
+                changes += [{"field": c.field, "before": _plain(c.old), "after": _plain(c.new)}
+                            for c in delta.changes]
         user = row.history_user
         hide_user = user is not None and hidden_org_id is not None and (
             user.organisation_id == hidden_org_id

@@ -10,12 +10,8 @@ from .models import Organisation, Region, User
 
 @admin.register(Region)
 class RegionAdmin(VisibleAdmin):
-    form = forms.ModelForm
     list_display = ("code", "name")
     search_fields = ("code", "name")
-
-    def save_model(self, request, obj, form, change):
-        obj.save()
 
 
 @admin.register(Organisation)

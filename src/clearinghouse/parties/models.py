@@ -11,7 +11,7 @@ from clearinghouse.security.models import PublicQuerySet
 from clearinghouse.security.roles import Classification, Role
 
 
-class Region(models.Model):
+class Region(Versioned):
     """A region of the recipient nation: destination of needs, home of receiving units."""
 
     code = models.SlugField(max_length=32, unique=True)

@@ -1,0 +1,90 @@
+"""The admin obeys the same lifecycle, rules and concurrency as the API."""
+
+import pytest
+from django.test import Client
+
+from clearinghouse.needs.models import NeedState
+from clearinghouse.parties.models import OrganisationKind
+from clearinghouse.security.roles import Role
+from tests.factories import NeedFactory, OrgOfKindFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_lifecycle_action_is_all_or_nothing(coordinator):
+    ready = NeedFactory(state=NeedState.SUBMITTED)
+    not_ready = NeedFactory(state=NeedState.DRAFT)
+    reply = signed_in(coordinator).post(
+        "/admin/needs/need/",
+        {"action": "lifecycle_validate", "_selected_action": [ready.pk, not_ready.pk]},
+        follow=True,
+    )
+    assert "Nothing changed" in reply.content.decode()
+    ready.refresh_from_db()
+    assert ready.state == NeedState.SUBMITTED  # rolled back with the refused one
+    reply = signed_in(coordinator).post(
+        "/admin/needs/need/", {"action": "lifecycle_validate", "_selected_action": [ready.pk]},
+        follow=True,
+    )
+    ready.refresh_from_db()
+    assert ready.state == NeedState.VALIDATED
+    assert ready.history.first().history_user == coordinator
+
+
+def test_lifecycle_action_refused_to_a_donor(donor):
+    need = NeedFactory(state=NeedState.SUBMITTED)
+    reply = signed_in(donor).post(
+        "/admin/needs/need/", {"action": "lifecycle_validate", "_selected_action": [need.pk]},
+        follow=True,
+    )
+    need.refresh_from_db()
+    assert need.state == NeedState.SUBMITTED
+    assert "Nothing changed" in reply.content.decode()
+
+
+def test_stale_admin_edit_is_refused_and_keeps_the_first():
+    admin = UserFactory(
+        is_superuser=True, roles=[Role.ADMINISTRATOR],
+        organisation=OrgOfKindFactory(kind=OrganisationKind.PLATFORM),
+    )
+    hub_operator = OrgOfKindFactory(kind=OrganisationKind.HUB_OPERATOR, name="Rzeszow hub ops")
+    url = f"/admin/parties/organisation/{hub_operator.pk}/change/"
+    form = {"code": hub_operator.code, "name": "Renamed once", "kind": hub_operator.kind,
+            "iso3": "", "alliance_status": "", "gdp_source": "", "expected_version": 1}
+    first = signed_in(admin).post(url, form)
+    assert first.status_code == 302
+    second = signed_in(admin).post(url, {**form, "name": "Renamed twice"})
+    assert second.status_code == 200
+    assert "Someone else changed this record" in second.content.decode()
+    hub_operator.refresh_from_db()
+    assert (hub_operator.name, hub_operator.version) == ("Renamed once", 2)
+
+
+def test_admin_shows_history_and_refuses_direct_edits_of_needs(coordinator):
+    need = NeedFactory()
+    client = signed_in(coordinator)
+    assert client.get(f"/admin/needs/need/{need.pk}/history/").status_code == 200
+    assert client.get("/admin/needs/need/add/").status_code == 403
+    reply = client.post(f"/admin/needs/need/{need.pk}/change/", {"quantity": 1})
+    assert reply.status_code == 403
+    need.refresh_from_db()
+    assert need.quantity == 100
+
+
+def test_administrator_manages_organisations_but_no_assistance_data():
+    admin = UserFactory(
+        is_superuser=True, roles=[Role.ADMINISTRATOR],
+        organisation=OrgOfKindFactory(kind=OrganisationKind.PLATFORM),
+    )
+    need = NeedFactory()
+    client = signed_in(admin)
+    assert client.get("/admin/parties/organisation/").status_code == 200
+    assert client.get(f"/admin/needs/need/{need.pk}/change/").status_code == 302  # not found
+    listing = client.get("/admin/needs/need/")
+    assert listing.status_code == 200 and listing.context["cl"].result_count == 0

@@ -1,0 +1,261 @@
+"""Pledge rules through the API: each bad input, its named error, and nothing changed."""
+
+from decimal import Decimal
+
+import pytest
+
+from clearinghouse.needs.models import NeedState
+from clearinghouse.parties.models import OrganisationKind
+from clearinghouse.pledges.models import Pledge, PledgeState, StockPosition
+from clearinghouse.security.roles import Role
+from tests.factories import (
+    BackfillOrderFactory,
+    FamilyFactory,
+    ItemTypeFactory,
+    NeedFactory,
+    OrganisationFactory,
+    PledgeFactory,
+    StockPositionFactory,
+    UserFactory,
+    in_days,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shells():
+    return ItemTypeFactory(name="155 mm projectile", lethal=True, indivisible=True)
+
+
+@pytest.fixture
+def fuel():
+    return ItemTypeFactory(name="Diesel", lethal=False, indivisible=False, unit_of_issue="LI")
+
+
+@pytest.fixture
+def trust_fund_rep():
+    fund = OrganisationFactory(
+        kind=OrganisationKind.DONOR_ORGANISATION, code="NLTF", name="Non-lethal trust fund",
+        iso3="", alliance_status="", non_lethal_only=True,
+    )
+    return UserFactory(organisation=fund, roles=[Role.DONOR_REPRESENTATIVE])
+
+
+def body(item=None, **over):
+    data = {"kind": "procurement", "item_type": item.pk if item else None, "quantity": "100",
+            "earliest_availability": str(in_days(20))}
+    data.update(over)
+    return data
+
+
+def stored():
+    return (list(Pledge.objects.order_by("pk").values()),
+            list(StockPosition.objects.order_by("pk").values()))
+
+
+@pytest.mark.parametrize(
+    ("over", "field", "words"),
+    [
+        ({"quantity": "0"}, "quantity", "positive"),
+        ({"quantity": "-1"}, "quantity", ""),
+        ({"quantity": "10.5"}, "quantity", "whole"),
+        ({"quantity": None}, "quantity", "positive"),
+        ({"item_type": None}, "item_type", "names the item"),
+        ({"amount_eur": "1000"}, "amount_eur", "Only a funding"),
+        ({"places": 5}, "places", "Only a training"),
+        ({"kind": "barter"}, "kind", ""),
+        ({"earliest_availability": "tomorrow"}, "earliest_availability", ""),
+        ({"need": 987654}, "need", ""),
+    ],
+)
+def test_bad_goods_pledge_refused_by_field(api, donor, shells, over, field, words):
+    before = stored()
+    reply = api.as_(donor).post("/api/pledges/", body(shells, **over), format="json")
+    assert reply.status_code == 400, reply.json()
+    assert field in reply.json()
+    assert words in " ".join(reply.json()[field])
+    assert stored() == before
+
+
+def test_non_lethal_donor_cannot_pledge_a_lethal_item(api, trust_fund_rep, shells):
+    reply = api.as_(trust_fund_rep).post("/api/pledges/", body(shells), format="json")
+    assert reply.status_code == 400
+    assert "lethal" in reply.json()["item_type"][0]
+    assert not Pledge.objects.exists()
+
+
+def test_non_lethal_donor_may_pledge_non_lethal_goods(api, trust_fund_rep, fuel):
+    reply = api.as_(trust_fund_rep).post("/api/pledges/", body(fuel, quantity="2500.5"),
+                                         format="json")
+    assert reply.status_code == 201, reply.json()
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"funding_non_lethal_only": False}, "funding_non_lethal_only"),
+        ({"funding_items": "LETHAL"}, "funding_items"),
+        ({"amount_eur": "0"}, "amount_eur"),
+    ],
+)
+def test_non_lethal_fund_cannot_fund_lethal_goods(api, trust_fund_rep, shells, fuel, over, field):
+    data = {"kind": "funding", "amount_eur": "5000000", "funding_non_lethal_only": True,
+            "funding_items": [fuel.pk], "earliest_availability": str(in_days(10))}
+    data.update(over)
+    if data["funding_items"] == "LETHAL":
+        data["funding_items"] = [fuel.pk, shells.pk]
+    reply = api.as_(trust_fund_rep).post("/api/pledges/", data, format="json")
+    assert reply.status_code == 400, reply.json()
+    assert field in reply.json()
+    assert not Pledge.objects.exists()
+
+
+def test_funding_pledge_limited_to_items(api, donor, shells):
+    data = {"kind": "funding", "amount_eur": "25000000", "funding_items": [shells.pk],
+            "earliest_availability": str(in_days(10))}
+    reply = api.as_(donor).post("/api/pledges/", data, format="json")
+    assert reply.status_code == 201, reply.json()
+    assert reply.json()["funding_items"] == [shells.pk]
+    assert reply.json()["value_eur"] == "25000000.00"
+
+
+def test_non_lethal_funding_cannot_answer_a_lethal_need(api, trust_fund_rep, shells):
+    need = NeedFactory(item_type=shells)
+    data = {"kind": "funding", "amount_eur": "1000", "funding_non_lethal_only": True,
+            "need": need.pk, "earliest_availability": str(in_days(10))}
+    reply = api.as_(trust_fund_rep).post("/api/pledges/", data, format="json")
+    assert reply.status_code == 400 and "lethal" in reply.json()["need"][0]
+
+
+def test_training_pledge_offers_places_on_a_course(api, donor):
+    data = {"kind": "training", "places": 40, "course": "Patriot operator",
+            "earliest_availability": str(in_days(45))}
+    assert api.as_(donor).post("/api/pledges/", data, format="json").status_code == 201
+    data["places"] = 0
+    reply = api.as_(donor).post("/api/pledges/", data, format="json")
+    assert reply.status_code == 400 and "places" in reply.json()
+
+
+def test_pledge_answers_one_compatible_need(api, donor, shells):
+    family = FamilyFactory(name="155 mm NATO")
+    shells.family = family
+    shells.save()
+    other_155 = ItemTypeFactory(family=family, name="155 mm base-bleed")
+    need = NeedFactory(item_type=shells)
+    ok = api.as_(donor).post("/api/pledges/", body(other_155, need=need.pk), format="json")
+    assert ok.status_code == 201, ok.json()
+    unrelated = ItemTypeFactory(name="Mine roller")
+    bad = api.as_(donor).post("/api/pledges/", body(unrelated, need=need.pk), format="json")
+    assert bad.status_code == 400 and "does not fit" in bad.json()["item_type"][0]
+
+
+@pytest.mark.parametrize("state", [NeedState.DRAFT, NeedState.SUBMITTED, NeedState.COVERED,
+                                   NeedState.CANCELLED])
+def test_pledge_against_a_need_not_taking_pledges_is_refused(api, donor, shells, state):
+    need = NeedFactory(item_type=shells, state=state)
+    reply = api.as_(donor).post("/api/pledges/", body(shells, need=need.pk), format="json")
+    assert reply.status_code == 400 and f"'{state}'" in reply.json()["need"][0]
+
+
+def test_pledge_against_an_invisible_need_is_refused_as_absent(api, donor, shells):
+    hidden = NeedFactory(item_type=shells, release_all_donors=False)
+    missing = api.as_(donor).post("/api/pledges/", body(shells, need=999999), format="json")
+    invisible = api.as_(donor).post("/api/pledges/", body(shells, need=hidden.pk), format="json")
+    assert invisible.status_code == missing.status_code == 400
+    assert invisible.json()["need"][0].replace(str(hidden.pk), "N") == (
+        missing.json()["need"][0].replace("999999", "N")
+    )
+
+
+class TestStockFloor:
+    def test_stock_pledge_needs_a_stock_position(self, api, donor, shells):
+        reply = api.as_(donor).post("/api/pledges/", body(shells, kind="stock"), format="json")
+        assert reply.status_code == 400 and "stock position" in reply.json()["stock_position"][0]
+
+    def test_stock_pledge_cannot_exceed_what_is_held(self, api, donor, shells):
+        StockPositionFactory(owner=donor.organisation, item_type=shells, quantity_held=50)
+        reply = api.as_(donor).post("/api/pledges/", body(shells, kind="stock"), format="json")
+        assert reply.status_code == 400 and "50" in reply.json()["quantity"][0]
+
+    def test_stock_pledge_above_the_floor_is_not_flagged(self, api, donor, shells):
+        StockPositionFactory(owner=donor.organisation, item_type=shells, quantity_held=1000,
+                             target_minimum=400)
+        reply = api.as_(donor).post("/api/pledges/", body(shells, kind="stock", quantity="600"),
+                                    format="json")
+        assert reply.status_code == 201
+        assert (reply.json()["below_target"], reply.json()["below_target_by"]) == (False, None)
+
+    def test_below_target_pledge_is_accepted_but_flagged_with_backfill(
+        self, api, donor, coordinator, shells
+    ):
+        position = StockPositionFactory(owner=donor.organisation, item_type=shells,
+                                        quantity_held=1000, target_minimum=400)
+        BackfillOrderFactory(stock_position=position, quantity=300, expected_date=in_days(200))
+        PledgeFactory(owner=donor.organisation, kind="stock", item_type=shells, quantity=300,
+                      stock_position=position, state=PledgeState.ACCEPTED)
+        reply = api.as_(donor).post("/api/pledges/", body(shells, kind="stock", quantity="500"),
+                                    format="json")
+        assert reply.status_code == 201, reply.json()
+        # 1000 held - 300 already pledged - 500 = 200 left, 200 under the 400 floor.
+        assert reply.json()["below_target"] is True
+        assert Decimal(reply.json()["below_target_by"]) == 200
+        accepted = api.as_(coordinator).post(f"/api/pledges/{reply.json()['id']}/accept/")
+        assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
+        assert accepted.json()["below_target"] is True
+        seen = api.as_(donor).get(f"/api/stock-positions/{position.pk}/").json()
+        assert Decimal(seen["committed"]) == 800
+        assert [Decimal(o["quantity"]) for o in seen["backfill_orders"]] == [300]
+
+
+class TestLifecycleAndOwnership:
+    def test_only_coordinators_accept(self, api, donor, coordinator, shells):
+        pledge = PledgeFactory(owner=donor.organisation, item_type=shells)
+        assert api.as_(donor).post(f"/api/pledges/{pledge.pk}/accept/").status_code == 403
+        reply = api.as_(coordinator).post(f"/api/pledges/{pledge.pk}/accept/", {"version": 1},
+                                          format="json")
+        assert reply.status_code == 200 and reply.json()["version"] == 2
+
+    def test_donor_edits_only_its_own_pledges(self, api, donor, shells):
+        other = OrganisationFactory()
+        theirs = PledgeFactory(owner=other, item_type=shells, release_all_donors=True,
+                               classification=1)
+        reply = api.as_(donor).patch(f"/api/pledges/{theirs.pk}/", {"quantity": "1",
+                                     "version": 1}, format="json")
+        assert reply.status_code == 403
+        theirs.refresh_from_db()
+        assert theirs.quantity == 10
+
+    def test_accepted_pledge_can_no_longer_be_edited(self, api, donor, shells):
+        pledge = PledgeFactory(owner=donor.organisation, item_type=shells,
+                               state=PledgeState.ACCEPTED)
+        reply = api.as_(donor).patch(f"/api/pledges/{pledge.pk}/", {"quantity": "1",
+                                     "version": 1}, format="json")
+        assert reply.status_code == 403
+
+    def test_kind_cannot_change(self, api, donor, shells):
+        pledge = PledgeFactory(owner=donor.organisation, item_type=shells)
+        reply = api.as_(donor).patch(f"/api/pledges/{pledge.pk}/", {"kind": "stock",
+                                     "version": 1}, format="json")
+        assert reply.status_code == 400 and "kind" in reply.json()
+
+    def test_withdrawn_pledge_cannot_be_accepted(self, api, donor, coordinator, shells):
+        pledge = PledgeFactory(owner=donor.organisation, item_type=shells)
+        assert api.as_(donor).post(f"/api/pledges/{pledge.pk}/withdraw/").status_code == 200
+        reply = api.as_(coordinator).post(f"/api/pledges/{pledge.pk}/accept/")
+        assert reply.status_code == 409
+        assert "'withdrawn'" in reply.json()["state"][0]
+        assert "'accepted'" in reply.json()["state"][0]
+
+    def test_auditor_changes_nothing(self, api, donor, shells):
+        auditor = UserFactory(roles=[Role.AUDITOR], clearance=3,
+                              organisation=OrganisationFactory(kind=OrganisationKind.OVERSIGHT,
+                                                               iso3="", alliance_status=""))
+        pledge = PledgeFactory(owner=donor.organisation, item_type=shells)
+        assert api.as_(auditor).get(f"/api/pledges/{pledge.pk}/").status_code == 200
+        for action in ("accept", "decline", "withdraw"):
+            assert api.as_(auditor).post(f"/api/pledges/{pledge.pk}/{action}/").status_code == 403
+        reply = api.as_(auditor).post("/api/pledges/", body(shells), format="json")
+        assert reply.status_code == 403
+        pledge.refresh_from_db()
+        assert (pledge.state, pledge.version) == ("offered", 1)
