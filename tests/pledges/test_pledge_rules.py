@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from clearinghouse.needs.models import NeedState
 from clearinghouse.parties.models import OrganisationKind
@@ -259,3 +260,23 @@ class TestLifecycleAndOwnership:
         assert reply.status_code == 403
         pledge.refresh_from_db()
         assert (pledge.state, pledge.version) == ("offered", 1)
+
+
+def test_references_to_invisible_records_are_shown_empty(api, donor, coordinator, shells):
+    """Another donor sees a pledge, not the need or stock position it draws on."""
+    owner = OrganisationFactory()
+    need = NeedFactory(item_type=shells, release_all_donors=False)  # coordinator and recipient
+    position = StockPositionFactory(owner=owner, item_type=shells)
+    pledge = PledgeFactory(owner=owner, kind="stock", item_type=shells, need=need,
+                           stock_position=position, classification=1, release_all_donors=True)
+    seen = api.as_(donor).get(f"/api/pledges/{pledge.pk}/").json()
+    assert (seen["need"], seen["stock_position"]) == (None, None)
+    assert api.as_(donor).get(f"/api/pledges/?need={need.pk}").json()["count"] == 0
+    assert api.as_(donor).get("/api/pledges/?free=true").json()["count"] == 1
+    full = api.as_(coordinator).get(f"/api/pledges/{pledge.pk}/").json()
+    assert (full["need"], full["stock_position"]) == (need.pk, position.pk)
+    client = Client()
+    client.force_login(donor)
+    page = client.get(f"/admin/pledges/pledge/{pledge.pk}/change/")
+    assert page.status_code == 200
+    assert f"Need {need.pk}" not in page.content.decode()

@@ -18,6 +18,9 @@ class PledgeAdmin(ServiceAdmin):
     search_fields = ("item_type__name", "course")
     list_select_related = ("owner", "item_type", "need")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_visible_references(request.user)
+
     def get_list_filter(self, request):
         # Filtering by donor is offered only to those who see every donor.
         return ("owner", *self.list_filter) if sees_donors(request.user) else self.list_filter
@@ -28,10 +31,14 @@ class PledgeAdmin(ServiceAdmin):
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
+        hidden = set()
         if obj is not None and obj.shown_donor_id is None:
-            hidden = {"owner", "origin_depot", "stock_position", "below_target_by", "released_to"}
-            fields = [f for f in fields if f not in hidden]
-        return fields
+            hidden |= {"owner", "origin_depot", "stock_position", "below_target_by", "released_to"}
+        if obj is not None and obj.shown_need_id is None:
+            hidden.add("need")
+        if obj is not None and obj.shown_stock_position_id is None:
+            hidden.add("stock_position")
+        return [f for f in fields if f not in hidden]
 
     def history_view(self, request, object_id, extra_context=None):
         # Who changed an anonymous pledge would reveal its donor.

@@ -24,8 +24,10 @@ class PledgeFilterSet(df.FilterSet):
     area = df.ModelChoiceFilter(
         queryset=CapabilityArea.objects.all(), to_field_name="code", field_name="item_type__area"
     )
-    need = df.NumberFilter(field_name="need_id")
-    free = df.BooleanFilter(field_name="need", lookup_expr="isnull", label="Free (no need)")
+    need = df.NumberFilter(field_name="shown_need_id")
+    free = df.BooleanFilter(
+        field_name="shown_need_id", lookup_expr="isnull", label="Free (no need you can see)"
+    )
     below_target = df.BooleanFilter()
     anonymous = df.BooleanFilter()
     available_after = df.DateFilter(field_name="earliest_availability", lookup_expr="gte")

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 from clearinghouse.core.lifecycle import StateMachine, Versioned
-from clearinghouse.security.models import Controlled, ControlledQuerySet
+from clearinghouse.security.models import Controlled, ControlledQuerySet, visible_reference
 from clearinghouse.security.roles import sees_donors
 
 
@@ -60,6 +60,16 @@ class PledgeQuerySet(ControlledQuerySet):
             shown_donor_id=Case(
                 When(hidden, then=None), default=F("owner_id"), output_field=IntegerField()
             )
+        )
+
+
+    def with_visible_references(self, user):
+        """Annotate ``shown_need_id`` and ``shown_stock_position_id``: NULL when not visible."""
+        from clearinghouse.needs.models import Need
+
+        return self.annotate(
+            shown_need_id=visible_reference("need_id", Need, user),
+            shown_stock_position_id=visible_reference("stock_position_id", StockPosition, user),
         )
 
 

@@ -1,7 +1,7 @@
 """Classification and releasability carried by every record of assistance data."""
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, When
 
 from .roles import Audience, Classification, audiences
 
@@ -30,6 +30,16 @@ def visibility_q(model, user) -> Q:
     )
     need_to_know |= Exists(named)
     return Q(classification__lte=user.clearance) & need_to_know
+
+
+def visible_reference(field: str, target, user):
+    """``field``'s id where the record it points to is visible to ``user``, else NULL.
+
+    A visible record must not reveal, even by id, a record the user may not see.
+    """
+    visible = target.objects.visible_to(user).filter(pk=OuterRef(field))
+    return Case(When(Exists(visible), then=F(field)), default=None,
+                output_field=models.BigIntegerField())
 
 
 class Controlled(models.Model):

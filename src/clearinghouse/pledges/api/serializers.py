@@ -57,6 +57,11 @@ class PledgeSerializer(LifecycleSerializer):
 
     def to_representation(self, pledge):
         data = super().to_representation(pledge)
+        # References to records the caller cannot see are shown as empty.
+        for field in ("need", "stock_position"):
+            shown = getattr(pledge, f"shown_{field}_id", getattr(pledge, f"{field}_id"))
+            if shown is None:
+                data[field] = None
         if self._donor_hidden(pledge):
             for field in DONOR_REVEALING:
                 data[field] = [] if field == "released_to" else None

@@ -55,10 +55,12 @@ class PledgeViewSet(
     update_service = staticmethod(services.update_pledge)
 
     def get_queryset(self):
+        user = self.request.user
         return (
             super().get_queryset()
             .select_related("owner", "item_type")
             .prefetch_related("funding_items", "allowed_regions", "released_to")
+            .with_visible_references(user)
         )
 
     def history_masks(self, pledge):
