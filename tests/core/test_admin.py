@@ -88,3 +88,25 @@ def test_administrator_manages_organisations_but_no_assistance_data():
     assert client.get(f"/admin/needs/need/{need.pk}/change/").status_code == 302  # not found
     listing = client.get("/admin/needs/need/")
     assert listing.status_code == 200 and listing.context["cl"].result_count == 0
+
+
+@pytest.mark.parametrize("lookup", ["owner__id__exact", "owner", "origin_depot__icontains",
+                                    "stock_position__owner"])
+def test_admin_url_lookups_cannot_single_out_an_anonymous_donor(donor, lookup):
+    from tests.factories import OrganisationFactory, PledgeFactory
+
+    giver = OrganisationFactory()
+    PledgeFactory(owner=giver, anonymous=True, classification=1, release_all_donors=True,
+                  origin_depot="Depot A")
+    value = "Depot" if "depot" in lookup else giver.pk
+    reply = signed_in(donor).get(f"/admin/pledges/pledge/?{lookup}={value}")
+    assert reply.status_code == 400  # DisallowedModelAdminLookup: refused, nothing listed
+
+
+def test_coordinator_may_filter_pledges_by_donor(coordinator):
+    from tests.factories import OrganisationFactory, PledgeFactory
+
+    giver = OrganisationFactory()
+    PledgeFactory(owner=giver, anonymous=True)
+    reply = signed_in(coordinator).get(f"/admin/pledges/pledge/?owner__id__exact={giver.pk}")
+    assert reply.status_code == 200 and reply.context["cl"].result_count == 1

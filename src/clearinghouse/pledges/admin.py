@@ -21,6 +21,14 @@ class PledgeAdmin(ServiceAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_visible_references(request.user)
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # Django admits any local-field lookup in the URL (?owner__id__exact=...): refuse those
+        # that would single out an anonymous donor's pledges.
+        revealing = ("owner", "origin_depot", "stock_position", "released_to")
+        if lookup.split("__")[0] in revealing and not (request and sees_donors(request.user)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def get_list_filter(self, request):
         # Filtering by donor is offered only to those who see every donor.
         return ("owner", *self.list_filter) if sees_donors(request.user) else self.list_filter
