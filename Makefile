@@ -1,0 +1,60 @@
+# Clearinghouse developer tasks (GNU make).
+#
+#   make run     set up .venv, migrate, load the demo if the database is empty, serve
+#   make test    ruff check, then pytest (extra arguments: make test PYTEST_ARGS='-k pledge -x')
+#   make lint    ruff check only
+#   make bench   API benchmark (bench/api.py)
+#   make clean   remove .venv and var/
+#
+# The virtualenv is (re)installed only when pyproject.toml is newer than .venv/.installed.
+
+PYTHON      ?= python3
+VENV        ?= .venv
+HOST        ?= 127.0.0.1
+PORT        ?= 8000
+PYTEST_ARGS ?=
+BENCH_ARGS  ?=
+
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Only lint folders that exist: git keeps no empty folders, so a fresh clone may lack tests/ or bench/.
+LINT_PATHS := $(wildcard src tests bench)
+
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+.PHONY: help install run test lint bench clean
+
+help:
+	@echo "make run    [HOST=$(HOST) PORT=$(PORT)]  migrate, demo data if empty, runserver"
+	@echo "make test   [PYTEST_ARGS=...]            ruff check + pytest"
+	@echo "make lint                                ruff check"
+	@echo "make bench  [BENCH_ARGS=...]             bench/api.py"
+	@echo "make clean                               remove .venv and var/"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p var
+	$(BIN)/clearinghouse migrate --noinput
+	$(BIN)/clearinghouse demo --if-empty
+	$(BIN)/clearinghouse runserver $(HOST):$(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+
+# pytest's own exit code ends make with an error (exit 5, "no tests collected", included).
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/api.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache src/*.egg-info
