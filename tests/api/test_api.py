@@ -68,3 +68,13 @@ def test_malformed_json_is_a_400(api, donor):
     reply = api.as_(donor).generic("POST", "/api/pledges/", "{not json",
                                    content_type="application/json")
     assert reply.status_code == 400 and "detail" in reply.json()
+
+
+def test_sorting_only_by_declared_fields(api, donor):
+    from tests.factories import OrganisationFactory, PledgeFactory
+
+    giver = OrganisationFactory()
+    PledgeFactory(owner=giver, anonymous=True, classification=1, release_all_donors=True)
+    reply = api.as_(donor).get("/api/pledges/?ordering=stock_position")
+    assert reply.status_code == 400 and "ordering" in reply.json()
+    assert api.as_(donor).get("/api/pledges/?ordering=-donor").status_code == 200
