@@ -110,3 +110,15 @@ def test_coordinator_may_filter_pledges_by_donor(coordinator):
     PledgeFactory(owner=giver, anonymous=True)
     reply = signed_in(coordinator).get(f"/admin/pledges/pledge/?owner__id__exact={giver.pk}")
     assert reply.status_code == 200 and reply.context["cl"].result_count == 1
+
+
+def test_history_of_an_invisible_record_is_absent(donor, coordinator):
+    need = NeedFactory(release_all_donors=False)  # coordinator and recipient only
+    version = need.history.earliest().history_id
+    for url in (f"/admin/needs/need/{need.pk}/history/",
+                f"/admin/needs/need/{need.pk}/history/{version}/",
+                "/admin/needs/need/not-a-number/history/"):
+        assert signed_in(donor).get(url).status_code == 404, url
+    assert signed_in(coordinator).get(f"/admin/needs/need/{need.pk}/history/").status_code == 200
+    page = signed_in(coordinator).get(f"/admin/needs/need/{need.pk}/history/{version}/")
+    assert page.status_code == 200 and "Revert" not in page.content.decode()

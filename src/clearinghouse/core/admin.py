@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from .lifecycle import save_versioned
@@ -66,6 +67,24 @@ class VisibleAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request, "delete", obj)
+
+    def _require_visible(self, request, object_id) -> None:
+        # django-simple-history falls back to the history of records outside get_queryset
+        # (meant for deleted ones) and its version page never asks: an invisible record is 404.
+        try:
+            visible = self.get_queryset(request).filter(pk=object_id).exists()
+        except (ValueError, ValidationError):
+            visible = False
+        if not visible:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_visible(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -11,8 +11,8 @@ from .models import Need, NeedState, Priority
 
 class NeedFilterSet(df.FilterSet):
     q = df.CharFilter(method="search", label="Search")
-    state = df.MultipleChoiceFilter(choices=NeedState.choices)
-    priority = df.MultipleChoiceFilter(choices=Priority.choices)
+    state = df.MultipleChoiceFilter(choices=NeedState.choices, distinct=False)
+    priority = df.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     region = df.ModelChoiceFilter(queryset=Region.objects.all(), to_field_name="code")
     area = df.ModelChoiceFilter(
         queryset=CapabilityArea.objects.all(), to_field_name="code", method="in_area"

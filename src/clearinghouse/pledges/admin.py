@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.http import Http404
 
 from clearinghouse.core.admin import ServiceAdmin, VisibleAdmin
+from clearinghouse.needs.models import Need
 from clearinghouse.security.roles import sees_donors
 
-from .models import PLEDGE_LIFECYCLE, BackfillOrder, Pledge, StockPosition
+from .models import DONOR_REVEALING, PLEDGE_LIFECYCLE, BackfillOrder, Pledge, StockPosition
 from .services import act_on_pledge
 
 
@@ -17,9 +18,6 @@ class PledgeAdmin(ServiceAdmin):
     list_filter = ("state", "kind", "below_target", "anonymous")
     search_fields = ("item_type__name", "course")
     list_select_related = ("owner", "item_type", "need")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_visible_references(request.user)
 
     def lookup_allowed(self, lookup, value, request=None):
         # Django admits any local-field lookup in the URL (?owner__id__exact=...): refuse those
@@ -38,23 +36,37 @@ class PledgeAdmin(ServiceAdmin):
         return pledge.owner if pledge.shown_donor_id else "anonymous"
 
     def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
-        hidden = set()
-        if obj is not None and obj.shown_donor_id is None:
-            hidden |= {"owner", "origin_depot", "stock_position", "below_target_by", "released_to"}
-        if obj is not None and obj.shown_need_id is None:
+        hidden = self._hidden_fields(request, obj)
+        return [f for f in super().get_fields(request, obj) if f not in hidden]
+
+    def _hidden_fields(self, request, pledge) -> set[str]:
+        """Fields of ``pledge`` (current or a past version) the user may not see."""
+        if pledge is None:
+            return set()
+        user, hidden = request.user, set()
+        if self._donor_hidden(request, pledge.pk):
+            hidden |= set(DONOR_REVEALING)
+        if pledge.need_id and not Need.objects.visible_to(user).filter(pk=pledge.need_id):
             hidden.add("need")
-        if obj is not None and obj.shown_stock_position_id is None:
+        position = pledge.stock_position_id
+        if position and not StockPosition.objects.visible_to(user).filter(pk=position):
             hidden.add("stock_position")
-        return [f for f in fields if f not in hidden]
+        return hidden
+
+    def _donor_hidden(self, request, pk) -> bool:
+        current = self.get_queryset(request).filter(pk=pk).values("shown_donor_id").first()
+        return current is None or current["shown_donor_id"] is None
 
     def history_view(self, request, object_id, extra_context=None):
         # Who changed an anonymous pledge would reveal its donor.
-        pledge = self.get_object(request, object_id)
-        if pledge is not None and pledge.shown_donor_id is None:
+        if self._donor_hidden(request, object_id):
             raise Http404
         return super().history_view(request, object_id, extra_context)
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if self._donor_hidden(request, object_id):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 class BackfillInline(admin.TabularInline):
     model = BackfillOrder

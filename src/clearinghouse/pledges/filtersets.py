@@ -15,8 +15,8 @@ from .models import Pledge, PledgeKind, PledgeState, StockPosition
 
 class PledgeFilterSet(df.FilterSet):
     q = df.CharFilter(method="search", label="Search")
-    state = df.MultipleChoiceFilter(choices=PledgeState.choices)
-    kind = df.MultipleChoiceFilter(choices=PledgeKind.choices)
+    state = df.MultipleChoiceFilter(choices=PledgeState.choices, distinct=False)
+    kind = df.MultipleChoiceFilter(choices=PledgeKind.choices, distinct=False)
     donor = df.ModelChoiceFilter(
         queryset=Organisation.objects.all(), field_name="shown_donor_id", method="by_donor"
     )

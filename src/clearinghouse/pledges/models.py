@@ -41,6 +41,8 @@ PLEDGE_LIFECYCLE = StateMachine(
     ],
 )
 EDITABLE_STATES = (S.OFFERED,)
+# Fields that could identify an anonymous donor: hidden from those who may not see it.
+DONOR_REVEALING = ("owner", "origin_depot", "stock_position", "below_target_by", "released_to")
 # Pledges that still draw on the donor's stock.
 COMMITTED_STATES = (S.OFFERED, S.ACCEPTED, S.ALLOCATED, S.SHIPPED)
 

@@ -11,11 +11,9 @@ from clearinghouse.core.serializers import (
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import Region
 
-from ..models import PLEDGE_LIFECYCLE, BackfillOrder, Pledge, StockPosition
+from ..models import DONOR_REVEALING, PLEDGE_LIFECYCLE, BackfillOrder, Pledge, StockPosition
 
 ANONYMOUS = "anonymous"
-# What could identify an anonymous donor, hidden from those who may not see it.
-DONOR_REVEALING = ("origin_depot", "stock_position", "below_target_by", "released_to")
 
 
 class PledgeSerializer(LifecycleSerializer):
@@ -64,7 +62,8 @@ class PledgeSerializer(LifecycleSerializer):
                 data[field] = None
         if self._donor_hidden(pledge):
             for field in DONOR_REVEALING:
-                data[field] = [] if field == "released_to" else None
+                if field in data:
+                    data[field] = [] if field == "released_to" else None
         return data
 
 

@@ -16,10 +16,16 @@ from clearinghouse.parties.models import Organisation
 
 from .. import services
 from ..filtersets import PledgeFilterSet, StockPositionFilterSet
-from ..models import COMMITTED_STATES, PLEDGE_LIFECYCLE, BackfillOrder, Pledge, StockPosition
+from ..models import (
+    COMMITTED_STATES,
+    DONOR_REVEALING,
+    PLEDGE_LIFECYCLE,
+    BackfillOrder,
+    Pledge,
+    StockPosition,
+)
 from .serializers import (
     ANONYMOUS,
-    DONOR_REVEALING,
     BackfillOrderSerializer,
     PledgeSerializer,
     StockPositionSerializer,
@@ -65,7 +71,7 @@ class PledgeViewSet(
 
     def history_masks(self, pledge):
         if pledge.shown_donor_id is None:
-            return frozenset({"owner", *DONOR_REVEALING}), pledge.owner_id
+            return frozenset(DONOR_REVEALING), pledge.owner_id
         return frozenset(), None
 
     @extend_schema(responses=GroupSerializer(many=True))
