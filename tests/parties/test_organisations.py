@@ -54,3 +54,28 @@ def test_user_roles_must_be_known():
     with pytest.raises(ValidationError) as refused:
         user.full_clean()
     assert "general" in refused.value.message_dict["roles"][0]
+
+
+@pytest.mark.parametrize(
+    ("kind", "role", "fits"),
+    [("coordinator", "coordinator", True), ("donor_nation", "coordinator", False),
+     ("oversight", "auditor", True), ("recipient", "auditor", False),
+     ("donor_organisation", "donor_representative", True),
+     ("recipient", "donor_representative", False), ("platform", "administrator", True)],
+)
+def test_a_role_must_fit_the_users_organisation(kind, role, fits):
+    from clearinghouse.security.roles import audiences, has_role
+    from tests.factories import OrgOfKindFactory
+
+    user = User(username="x", roles=[role], organisation=OrgOfKindFactory(kind=kind))
+    user.set_password("a-long-password-1")
+    if fits:
+        user.full_clean()
+    else:
+        with pytest.raises(ValidationError) as refused:
+            user.full_clean()
+        assert role in refused.value.message_dict["roles"][0]
+    # A misfit role grants nothing, even if stored by a path that skipped validation.
+    assert has_role(user, role) is fits
+    if role in ("coordinator", "auditor"):
+        assert ("coordinator" in audiences(user)) is fits

@@ -12,6 +12,7 @@ from clearinghouse.parties.models import OrganisationKind
 from clearinghouse.pledges.models import PledgeKind
 from clearinghouse.security.roles import Classification, Role
 from tests.factories import (
+    AreaFactory,
     HubFactory,
     ItemTypeFactory,
     NeedFactory,
@@ -93,7 +94,8 @@ def _orgs() -> dict:
 
 
 def _item(column: str):
-    return ItemTypeFactory(name=f"Widget-{column}")
+    area = AreaFactory(code="security-tests")  # get_or_create: one area for every item
+    return ItemTypeFactory(name=f"Widget-{column}", area=area)
 
 
 def build_world() -> World:

@@ -79,16 +79,16 @@ class VisibleViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user)
 
-    def history_masks(self, record) -> tuple[frozenset[str], int | None]:
-        return frozenset(), None
+    def history_masks(self, record) -> dict:
+        """Keyword arguments of ``history_entries`` that mask what this reader may not see."""
+        return {}
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         """Every change of the record: who, when, before and after."""
         record = self.get_object()
-        hidden, org_id = self.history_masks(record)
-        return Response(history_entries(record, hidden, org_id))
+        return Response(history_entries(record, **self.history_masks(record)))
 
     def reload(self, record):
         """The record as the caller sees it, with the queryset's annotations."""

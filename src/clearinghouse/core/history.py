@@ -1,5 +1,6 @@
 """History entries (who, when, before and after) from django-simple-history."""
 
+from collections.abc import Callable
 from typing import Any
 
 TYPES = {"+": "created", "~": "changed", "-": "deleted"}
@@ -7,11 +8,15 @@ INTERNAL = {"history_id", "history_date", "history_change_reason", "history_type
             "history_user", "history_user_id", "history_relation", "id"}
 
 
-def history_entries(record, hidden_fields: frozenset[str] = frozenset(),
-                    hidden_org_id: int | None = None) -> list[dict[str, Any]]:
-    """Entries oldest first; ``hidden_fields`` and users of ``hidden_org_id`` are masked.
+def history_entries(
+    record, hidden_fields: frozenset[str] = frozenset(), hidden_org_id: int | None = None,
+    references: dict[str, Callable[[Any], bool]] | None = None,
+) -> list[dict[str, Any]]:
+    """Entries oldest first, masked for the reader.
 
-    Masking keeps an anonymous donor anonymous in the history too (DESIGN.md, rule 3).
+    ``hidden_fields`` are left out and users of ``hidden_org_id`` shown as "anonymous" (an
+    anonymous donor stays anonymous in the history too, DESIGN.md rule 3); a field in
+    ``references`` shows a related record's id only where its check says the reader sees it.
     """
     rows = record.history.select_related("history_user__organisation")
     rows = list(rows.order_by("history_date", "history_id"))
@@ -36,6 +41,12 @@ def history_entries(record, hidden_fields: frozenset[str] = frozenset(),
                 delta = row.diff_against(previous, included_fields=m2m)
                 changes += [{"field": c.field, "before": _plain(c.old), "after": _plain(c.new)}
                             for c in delta.changes]
+        for change in changes:
+            seen = (references or {}).get(change["field"])
+            if seen:
+                for side in ("before", "after"):
+                    if change[side] is not None and not seen(change[side]):
+                        change[side] = None
         user = row.history_user
         hide_user = user is not None and hidden_org_id is not None and (
             user.organisation_id == hidden_org_id

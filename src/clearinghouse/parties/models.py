@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from clearinghouse.core.lifecycle import Versioned
 from clearinghouse.security.models import PublicQuerySet
-from clearinghouse.security.roles import Classification, Role
+from clearinghouse.security.roles import ROLE_ORGANISATION_KINDS, Classification, Role
 
 
 class Region(Versioned):
@@ -127,6 +127,15 @@ class User(AbstractUser):
 
     def clean(self):
         super().clean()
-        unknown = sorted(set(self.roles or []) - set(Role.values))
-        if not isinstance(self.roles, list) or unknown:
-            raise ValidationError({"roles": f"Unknown roles: {', '.join(map(str, unknown))}."})
+        if not isinstance(self.roles, list):
+            raise ValidationError({"roles": "Roles are a list."})
+        unknown = sorted(set(map(str, self.roles)) - set(Role.values))
+        if unknown:
+            raise ValidationError({"roles": f"Unknown roles: {', '.join(unknown)}."})
+        kind = self.organisation.kind if self.organisation_id else None
+        misfits = [r for r in self.roles if kind not in ROLE_ORGANISATION_KINDS[r]]
+        if misfits:
+            raise ValidationError({"roles": (
+                f"{', '.join(misfits)} cannot be held in "
+                f"{'no organisation' if kind is None else f'a {kind} organisation'}."
+            )})

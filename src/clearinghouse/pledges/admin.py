@@ -22,8 +22,8 @@ class PledgeAdmin(ServiceAdmin):
     def lookup_allowed(self, lookup, value, request=None):
         # Django admits any local-field lookup in the URL (?owner__id__exact=...): refuse those
         # that would single out an anonymous donor's pledges.
-        revealing = ("owner", "origin_depot", "stock_position", "released_to")
-        if lookup.split("__")[0] in revealing and not (request and sees_donors(request.user)):
+        field = lookup.split("__")[0].removesuffix("_id")
+        if field in DONOR_REVEALING and not (request and sees_donors(request.user)):
             return False
         return super().lookup_allowed(lookup, value, request)
 
@@ -56,6 +56,19 @@ class PledgeAdmin(ServiceAdmin):
     def _donor_hidden(self, request, pk) -> bool:
         current = self.get_queryset(request).filter(pk=pk).values("shown_donor_id").first()
         return current is None or current["shown_donor_id"] is None
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """The admin's history list, without the fields this reader may not see."""
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                hidden = (self._hidden_fields(request, previous.instance)
+                          | self._hidden_fields(request, current.instance))
+                delta = previous.diff_against(current, excluded_fields=hidden,
+                                              foreign_keys_are_objs=foreign_keys_are_objs)
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
 
     def history_view(self, request, object_id, extra_context=None):
         # Who changed an anonymous pledge would reveal its donor.

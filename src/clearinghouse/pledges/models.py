@@ -57,7 +57,7 @@ class PledgeQuerySet(ControlledQuerySet):
         rows = super().visible_to(user)
         if sees_donors(user):
             return rows.annotate(shown_donor_id=F("owner_id"))
-        hidden = Q(anonymous=True) & ~Q(owner_id=user.organisation_id)
+        hidden = Q(anonymous=True) & ~Q(owner_id=getattr(user, "organisation_id", None))
         return rows.annotate(
             shown_donor_id=Case(
                 When(hidden, then=None), default=F("owner_id"), output_field=IntegerField()

@@ -26,8 +26,27 @@ class Audience(models.TextChoices):
     ALL_DONORS = "all_donors", "All donors"
 
 
+# The kinds of organisation whose users may hold each role: a role outside its organisation
+# (a donor's user made "coordinator" by mistake) grants nothing and is refused when saved.
+ROLE_ORGANISATION_KINDS = {
+    Role.COORDINATOR: {"coordinator"},
+    Role.AUDITOR: {"oversight"},
+    Role.DONOR_REPRESENTATIVE: {"donor_nation", "donor_organisation"},
+    Role.RECIPIENT_PLANNER: {"recipient", "recipient_unit"},
+    Role.LOGISTICS_OFFICER: {"hub_operator", "recipient_unit", "coordinator"},
+    Role.TRAINING_OFFICER: {"recipient", "recipient_unit", "donor_nation", "donor_organisation"},
+    Role.ADMINISTRATOR: {"platform"},
+}
+
+
 def has_role(user, *roles: str) -> bool:
-    return bool(user.is_authenticated and set(getattr(user, "roles", None) or ()) & set(roles))
+    """Whether the user holds one of ``roles`` in an organisation of a kind that role fits."""
+    if not user.is_authenticated:
+        return False
+    org = getattr(user, "organisation", None)
+    kind = org.kind if org is not None else None
+    held = set(getattr(user, "roles", None) or ()) & set(roles)
+    return any(kind in ROLE_ORGANISATION_KINDS[role] for role in held)
 
 
 def audiences(user) -> frozenset[str]:

@@ -12,6 +12,7 @@ from clearinghouse.core.api import (
     lifecycle_actions,
 )
 from clearinghouse.core.summary import GroupSerializer, summarise
+from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import Organisation
 
 from .. import services
@@ -70,9 +71,15 @@ class PledgeViewSet(
         )
 
     def history_masks(self, pledge):
+        user = self.request.user
+        masks = {"references": {
+            "need": lambda pk: Need.objects.visible_to(user).filter(pk=pk).exists(),
+            "stock_position": lambda pk: StockPosition.objects.visible_to(user).filter(
+                pk=pk).exists(),
+        }}
         if pledge.shown_donor_id is None:
-            return frozenset(DONOR_REVEALING), pledge.owner_id
-        return frozenset(), None
+            masks |= {"hidden_fields": frozenset(DONOR_REVEALING), "hidden_org_id": pledge.owner_id}
+        return masks
 
     @extend_schema(responses=GroupSerializer(many=True))
     @action(detail=False, methods=["get"])
@@ -105,8 +112,12 @@ class StockPositionViewSet(
     update_service = staticmethod(services.update_stock_position)
 
     def get_queryset(self):
+        # Summed over the pledges the reader sees with their donor: a total including hidden
+        # pledges would disclose them, and an anonymous one would reveal its donor.
         committed = (
-            Pledge.objects.filter(stock_position=OuterRef("pk"), state__in=COMMITTED_STATES)
+            Pledge.objects.visible_to(self.request.user)
+            .filter(stock_position=OuterRef("pk"), state__in=COMMITTED_STATES,
+                    shown_donor_id__isnull=False)
             .order_by().values("stock_position").annotate(total=Sum("quantity")).values("total")
         )
         return (
