@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -115,6 +115,13 @@ class VersionedWrites:
         )
         serializer.instance = self.reload(record)
 
+
+
+class DomainViewSet(
+    VersionedWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, VisibleViewSet,
+):
+    """Reads what the caller may see; creates and edits through the domain's services."""
 
 def lifecycle_actions(viewset, machine, act, read_serializer):
     """Add ``POST /{id}/{action}/`` for each transition of ``machine``, calling ``act``."""

@@ -111,8 +111,10 @@ def update_stock_position(user, position: StockPosition, data: dict, version) ->
 
 
 @transaction.atomic
-def add_backfill_order(user, position: StockPosition, data: dict) -> BackfillOrder:
-    order = BackfillOrder(stock_position=position)
+def add_backfill_order(user, data: dict) -> BackfillOrder:
+    """A donor records an order replenishing one of its own (visible) stock positions."""
+    data = dict(data)
+    order = BackfillOrder(stock_position=data.pop("stock_position"))
     require(user, "pledges.add_backfillorder", order)
     apply_fields(order, data, BACKFILL_FIELDS)
     _check_backfill(order)
@@ -123,7 +125,10 @@ def add_backfill_order(user, position: StockPosition, data: dict) -> BackfillOrd
 @transaction.atomic
 def update_backfill_order(user, order: BackfillOrder, data: dict, version) -> BackfillOrder:
     require(user, "pledges.change_backfillorder", order)
-    apply_fields(order, data, BACKFILL_FIELDS)
+    if "stock_position" in data and data["stock_position"] != order.stock_position:
+        raise DomainError("stock_position", "A backfill order's stock position cannot change.")
+    apply_fields(order, {k: v for k, v in data.items() if k != "stock_position"},
+                 BACKFILL_FIELDS)
     _check_backfill(order)
     save_versioned(order, version)
     return order

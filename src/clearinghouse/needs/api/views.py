@@ -1,10 +1,9 @@
 from django.db.models import Count, Sum
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from clearinghouse.core.api import VersionedWrites, VisibleViewSet, lifecycle_actions
+from clearinghouse.core.api import DomainViewSet, lifecycle_actions
 from clearinghouse.core.summary import GroupSerializer, summarise
 
 from .. import services
@@ -21,10 +20,7 @@ GROUPS = {
 }
 
 
-class NeedViewSet(
-    VersionedWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, VisibleViewSet,
-):
+class NeedViewSet(DomainViewSet):
     """The recipient's needs; each caller sees only the needs it may see."""
 
     model = Need

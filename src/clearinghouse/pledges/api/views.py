@@ -1,16 +1,10 @@
 from django.db.models import Count, DecimalField, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from clearinghouse.core.api import (
-    VersionedWrites,
-    VisibleViewSet,
-    expected_version,
-    lifecycle_actions,
-)
+from clearinghouse.core.api import DomainViewSet, lifecycle_actions
 from clearinghouse.core.summary import GroupSerializer, summarise
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import Organisation
@@ -49,10 +43,7 @@ def donor_names(keys: list) -> dict:
 
 
 
-class PledgeViewSet(
-    VersionedWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, VisibleViewSet,
-):
+class PledgeViewSet(DomainViewSet):
     """Pledges; an anonymous donor stays anonymous in lists, filters, sorts, counts and history."""
 
     model = Pledge
@@ -99,10 +90,7 @@ class PledgeViewSet(
 lifecycle_actions(PledgeViewSet, PLEDGE_LIFECYCLE, services.act_on_pledge, PledgeSerializer)
 
 
-class StockPositionViewSet(
-    VersionedWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, VisibleViewSet,
-):
+class StockPositionViewSet(DomainViewSet):
     """A donor's stock of an item, its capability-target floor and its backfill orders."""
 
     model = StockPosition
@@ -128,30 +116,14 @@ class StockPositionViewSet(
         )
 
 
-class BackfillOrderViewSet(
-    VersionedWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, VisibleViewSet,
-):
+class BackfillOrderViewSet(DomainViewSet):
     """Orders that replenish a donor's stock, seen by whoever sees the stock position."""
 
     model = BackfillOrder
     serializer_class = BackfillOrderSerializer
     filterset_fields = ["stock_position"]
-    create_service = update_service = None
+    create_service = staticmethod(services.add_backfill_order)
+    update_service = staticmethod(services.update_backfill_order)
 
     def get_queryset(self):
         return super().get_queryset().select_related("stock_position")
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        position = data.pop("stock_position")
-        order = services.add_backfill_order(self.request.user, position, data)
-        serializer.instance = self.reload(order)
-
-    def perform_update(self, serializer):
-        data = {k: v for k, v in serializer.validated_data.items()
-                if k not in ("version", "stock_position")}
-        order = services.update_backfill_order(
-            self.request.user, serializer.instance, data, expected_version(self.request)
-        )
-        serializer.instance = self.reload(order)
