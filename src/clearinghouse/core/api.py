@@ -74,7 +74,6 @@ class VisibleViewSet(viewsets.GenericViewSet):
     """Reads only what ``visible_to(user)`` allows: an invisible record is a 404, never a 403."""
 
     model = None
-    history_fields_hidden: frozenset[str] = frozenset()
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user)
@@ -101,11 +100,8 @@ class VersionedWrites:
     create_service = update_service = None
 
     def perform_create(self, serializer):
-        record = type(self).create_service(self.request.user, self.creation_data(serializer))
+        record = type(self).create_service(self.request.user, serializer.validated_data)
         serializer.instance = self.reload(record)
-
-    def creation_data(self, serializer):
-        return serializer.validated_data
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
@@ -116,12 +112,12 @@ class VersionedWrites:
         serializer.instance = self.reload(record)
 
 
-
 class DomainViewSet(
     VersionedWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
     mixins.UpdateModelMixin, VisibleViewSet,
 ):
     """Reads what the caller may see; creates and edits through the domain's services."""
+
 
 def lifecycle_actions(viewset, machine, act, read_serializer):
     """Add ``POST /{id}/{action}/`` for each transition of ``machine``, calling ``act``."""
