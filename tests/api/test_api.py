@@ -78,3 +78,11 @@ def test_sorting_only_by_declared_fields(api, donor):
     reply = api.as_(donor).get("/api/pledges/?ordering=stock_position")
     assert reply.status_code == 400 and "ordering" in reply.json()
     assert api.as_(donor).get("/api/pledges/?ordering=-donor").status_code == 200
+
+
+def test_schema_is_valid_openapi_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert "/api/needs/{id}/submit/:" in target.read_text()
