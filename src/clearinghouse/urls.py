@@ -1,14 +1,17 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from clearinghouse.catalogue.api import views as catalogue
+from clearinghouse.core.web import toggle_large_type
 from clearinghouse.logistics.api.views import HubViewSet
 from clearinghouse.needs.api.views import NeedViewSet
 from clearinghouse.parties.api import views as parties
 from clearinghouse.pledges.api import views as pledges
+from clearinghouse.reports.views import start
 
 router = DefaultRouter()
 router.register("organisations", parties.OrganisationViewSet, basename="organisation")
@@ -28,6 +31,14 @@ router.register("backfill-orders", pledges.BackfillOrderViewSet, basename="backf
 router.register("hubs", HubViewSet, basename="hub")
 
 urlpatterns = [
+    path("", start, name="start"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("display/", toggle_large_type, name="display"),
+    path("needs/", include("clearinghouse.needs.urls")),
+    path("pledges/", include("clearinghouse.pledges.urls")),
+    path("organisations/", include("clearinghouse.parties.urls")),
+    path("catalogue/", include("clearinghouse.catalogue.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
     path("api/me/", parties.me, name="me"),

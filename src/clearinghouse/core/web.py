@@ -1,0 +1,63 @@
+"""What every page shares: the classification banner, navigation and display mode."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from clearinghouse.security.roles import Classification, Role, has_role
+
+
+def highest_classification(*groups: Iterable) -> int:
+    """The level of the most classified record shown: the banner's level (PUBLIC if none)."""
+    levels = [r.classification for group in groups for r in group
+              if getattr(r, "classification", None) is not None]
+    return max(levels, default=Classification.PUBLIC)
+
+
+def classify(context: dict, *groups: Iterable) -> dict:
+    """Raise the page's banner to the most classified record among ``groups``."""
+    level = max(context.get("classification", Classification.PUBLIC),
+                highest_classification(*groups))
+    context["classification"] = level
+    return context
+
+
+NAVIGATION = (
+    # (label, url name, roles that see it; empty: every signed-in user)
+    ("Start", "start", ()),
+    ("Needs", "needs:list", ()),
+    ("Pledges", "pledges:list", ()),
+    ("Stock", "pledges:stock-list", (Role.DONOR_REPRESENTATIVE, Role.COORDINATOR, Role.AUDITOR)),
+    ("Organisations", "parties:list", ()),
+    ("Catalogue", "catalogue:list", ()),
+)
+
+
+def page(request: HttpRequest) -> dict:
+    """Context processor: navigation for the user's roles, display mode, banner default."""
+    user = request.user
+    items = [
+        (label, name) for label, name, roles in NAVIGATION
+        if user.is_authenticated and (not roles or has_role(user, *roles))
+    ]
+    return {
+        "navigation": items,
+        "large_type": request.session.get("large_type", False) if hasattr(request, "session")
+        else False,
+        "classification": Classification.PUBLIC,
+        "Classification": Classification,
+    }
+
+
+@login_required
+@require_POST
+def toggle_large_type(request: HttpRequest):
+    """Switch between the laptop layout and large type for a projector, then go back."""
+    request.session["large_type"] = not request.session.get("large_type", False)
+    back = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = "/"
+    return HttpResponseRedirect(back)

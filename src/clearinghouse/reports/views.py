@@ -1,0 +1,9 @@
+"""Start pages: each role's first question answered in one look."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+@login_required
+def start(request):
+    return render(request, "reports/start.html", {})
