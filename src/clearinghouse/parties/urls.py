@@ -1,6 +1,6 @@
-"""Pages of the parties app."""
+"""Pages of the parties app: lists and exports (views.py), details and forms (pages.py)."""
 
-from django.urls import path  # noqa: F401
+from . import pages, views
 
 app_name = "parties"
-urlpatterns: list = []
+urlpatterns = [*views.urlpatterns, *pages.urlpatterns]

@@ -1,6 +1,6 @@
-"""Pages of the pledges app."""
+"""Pages of the pledges app: lists and exports (views.py), details and forms (pages.py)."""
 
-from django.urls import path  # noqa: F401
+from . import pages, views
 
 app_name = "pledges"
-urlpatterns: list = []
+urlpatterns = [*views.urlpatterns, *pages.urlpatterns]

@@ -1,0 +1,3 @@
+"""Detail pages, forms and lifecycle actions."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""List pages and exports."""
+
+urlpatterns: list = []
