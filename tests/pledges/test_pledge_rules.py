@@ -280,3 +280,17 @@ def test_references_to_invisible_records_are_shown_empty(api, donor, coordinator
     page = client.get(f"/admin/pledges/pledge/{pledge.pk}/change/")
     assert page.status_code == 200
     assert f"Need {need.pk}" not in page.content.decode()
+
+
+def test_history_shows_many_to_many_changes_as_related_ids(api, donor, shells):
+    from tests.factories import RegionFactory
+
+    first, second = RegionFactory(code="kyiv"), RegionFactory(code="odesa")
+    pledge = PledgeFactory(owner=donor.organisation, item_type=shells)
+    reply = api.as_(donor).patch(f"/api/pledges/{pledge.pk}/", {
+        "allowed_regions": ["kyiv", "odesa"], "version": 1}, format="json")
+    assert reply.status_code == 200, reply.json()
+    entries = api.as_(donor).get(f"/api/pledges/{pledge.pk}/history/").json()
+    changes = [c for e in entries for c in e["changes"] if c["field"] == "allowed_regions"]
+    assert changes == [{"field": "allowed_regions", "before": [],
+                        "after": sorted([first.pk, second.pk])}]

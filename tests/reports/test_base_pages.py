@@ -42,3 +42,12 @@ def test_static_assets_are_served_locally(donor):
     client.force_login(donor)
     page = client.get("/").content.decode()
     assert "/static/vendor/htmx-2.0.11.min.js" in page and "http" not in page.split("<body")[0]
+
+
+def test_refusals_and_absences_use_the_layout(donor, settings):
+    settings.DEBUG = False
+    client = Client()
+    client.force_login(donor)
+    missing = client.get("/needs/999999/")
+    assert missing.status_code == 404
+    assert "Not found" in missing.content.decode() and 'class="banner' in missing.content.decode()

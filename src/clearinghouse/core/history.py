@@ -36,11 +36,16 @@ def history_entries(
                 if f.name not in INTERNAL and f.name not in hidden_fields
                 and getattr(previous, f.attname) != getattr(row, f.attname)
             ]
-            m2m = {f.name for f in row._history_m2m_fields} - hidden_fields
-            if m2m:
-                delta = row.diff_against(previous, included_fields=m2m)
-                changes += [{"field": c.field, "before": _plain(c.old), "after": _plain(c.new)}
-                            for c in delta.changes]
+            # Many-to-many values are through rows; keep the related records' ids.
+            targets = {f.name: f.m2m_reverse_field_name() for f in row._history_m2m_fields
+                       if f.name not in hidden_fields}
+            if targets:
+                delta = row.diff_against(previous, included_fields=set(targets))
+                changes += [
+                    {"field": c.field, "before": sorted(r[targets[c.field]] for r in c.old),
+                     "after": sorted(r[targets[c.field]] for r in c.new)}
+                    for c in delta.changes
+                ]
         for change in changes:
             seen = (references or {}).get(change["field"])
             if seen:
@@ -72,12 +77,6 @@ def _value(row, attname):
 
 
 def _plain(value):
-    if isinstance(value, list):  # many-to-many: list of through-row dicts
-        return sorted(
-            next((v for k, v in item.items() if k not in ("id",) and not k.endswith("history")),
-                 None)
-            for item in value
-        ) if value and isinstance(value[0], dict) else value
     if value is None or isinstance(value, (bool, int, str)):
         return value
     return str(value)

@@ -6,14 +6,13 @@ from rest_framework.response import Response
 
 from clearinghouse.core.api import DomainViewSet, lifecycle_actions
 from clearinghouse.core.summary import GroupSerializer, summarise
-from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import Organisation
 
 from .. import services
 from ..filtersets import PledgeFilterSet, StockPositionFilterSet
+from ..masks import history_masks
 from ..models import (
     COMMITTED_STATES,
-    DONOR_REVEALING,
     PLEDGE_LIFECYCLE,
     BackfillOrder,
     Pledge,
@@ -62,15 +61,7 @@ class PledgeViewSet(DomainViewSet):
         )
 
     def history_masks(self, pledge):
-        user = self.request.user
-        masks = {"references": {
-            "need": lambda pk: Need.objects.visible_to(user).filter(pk=pk).exists(),
-            "stock_position": lambda pk: StockPosition.objects.visible_to(user).filter(
-                pk=pk).exists(),
-        }}
-        if pledge.shown_donor_id is None:
-            masks |= {"hidden_fields": frozenset(DONOR_REVEALING), "hidden_org_id": pledge.owner_id}
-        return masks
+        return history_masks(self.request.user, pledge)
 
     @extend_schema(responses=GroupSerializer(many=True))
     @action(detail=False, methods=["get"])
