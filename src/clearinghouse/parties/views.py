@@ -1,3 +1,56 @@
-"""List pages and exports."""
+"""List pages and exports: organisations (reference data every signed-in user sees)."""
 
-urlpatterns: list = []
+import django_filters as df
+from django.db.models import Q
+
+from clearinghouse.core.listing import Column, Listing, attr, detail_link
+
+from .models import AllianceStatus, Organisation, OrganisationKind
+
+
+class OrganisationFilterSet(df.FilterSet):
+    """The API's filters on organisations (OrganisationViewSet.filterset_fields), a search box
+    and sorting."""
+
+    q = df.CharFilter(method="search", label="Search")
+    kind = df.ChoiceFilter(choices=OrganisationKind.choices)
+    alliance_status = df.ChoiceFilter(choices=AllianceStatus.choices, label="Ally or partner")
+    ordering = df.OrderingFilter(
+        fields=(("code", "code"), ("name", "name"), ("kind", "kind"),
+                ("alliance_status", "alliance_status"), ("gdp_eur", "gdp_eur"))
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["kind", "alliance_status", "iso3", "code", "non_lethal_only"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value) | Q(code__icontains=value) | Q(iso3__iexact=value)
+        )
+
+
+class OrganisationListing(Listing):
+    name = "organisations"
+    noun = ("organisation", "organisations")
+    title = caption = "Organisations"
+    template_name = "parties/organisation_list.html"
+    filterset_class = OrganisationFilterSet
+    export_url_name = "parties:export"
+    labels = {"non_lethal_only": "Non-lethal goods only", "code": "Code"}
+    columns = (
+        Column("Code", attr("code"), sort="code", href=detail_link("parties:detail")),
+        Column("Name", attr("name"), sort="name", href=detail_link("parties:detail")),
+        Column("Kind", lambda o: o.get_kind_display(), sort="kind"),
+        Column("Ally or partner", lambda o: o.get_alliance_status_display(),
+               sort="alliance_status"),
+        Column("GDP (EUR)", attr("gdp_eur"), sort="gdp_eur"),
+        Column("GDP year", attr("gdp_year"), text=lambda o: str(o.gdp_year or "")),
+        Column("GDP source", attr("gdp_source")),
+    )
+
+    def queryset(self, user):
+        return Organisation.objects.visible_to(user)
+
+
+urlpatterns = OrganisationListing.urls()

@@ -1,9 +1,35 @@
 """Start pages: each role's first question answered in one look."""
 
+from types import SimpleNamespace
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+
+from clearinghouse.core.web import classify
+from clearinghouse.security.roles import Role, has_role
+
+from . import dashboards
+
+# (role, section template, what it shows); a user with several roles sees each section.
+SECTIONS = (
+    (Role.COORDINATOR, "reports/start_coordinator.html", dashboards.coordinator_page),
+    (Role.AUDITOR, "reports/start_auditor.html", dashboards.auditor_page),
+    (Role.RECIPIENT_PLANNER, "reports/start_recipient.html", dashboards.recipient_page),
+    (Role.DONOR_REPRESENTATIVE, "reports/start_donor.html", dashboards.donor_page),
+)
 
 
 @login_required
 def start(request):
-    return render(request, "reports/start.html", {})
+    user = request.user
+    sections = []
+    if user.organisation_id is not None:
+        for role, template, build in SECTIONS:
+            if has_role(user, role):
+                sections.append({"template": template, "role": role, **build(user)})
+    if not sections:
+        sections.append({"template": "reports/start_overview.html", "role": None,
+                         **dashboards.overview_page(user)})
+    context = {"sections": sections}
+    classify(context, [SimpleNamespace(classification=s["level"]) for s in sections])
+    return render(request, "reports/start.html", context)

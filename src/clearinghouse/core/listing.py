@@ -1,0 +1,245 @@
+"""A reusable list page: what the user may see, filtered, searched, sorted, paged and exported.
+
+One :class:`Listing` per list declares the queryset (always ``visible_to(user)``), the app's
+filterset (the API's, so pages and API filter alike) and the columns. The page and its CSV and
+XLSX exports (``core/exports.py``) share the columns and the filtered queryset, so an export
+holds exactly the rows and columns the user sees, over all pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.formats import number_format
+
+from .web import classify
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+# Query parameters that belong to the page, not to the filters.
+PAGE_PARAMS = ("page", "page_size")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a list and of its exports.
+
+    ``value(row)`` is the raw value (str, number, date, bool or None): exported as is and shown
+    formatted; ``text(row)`` overrides what the page shows; ``href(row)`` makes the cell a link;
+    ``sort`` is the filterset's ``ordering`` name that sorts by this column.
+    """
+
+    label: str
+    value: Callable[[Any], Any]
+    sort: str | None = None
+    href: Callable[[Any], str | None] | None = None
+    text: Callable[[Any], str] | None = None
+    css: Callable[[Any], str] | None = None
+
+    def cell(self, row) -> Cell:
+        value = self.value(row)
+        shown = self.text(row) if self.text else display(value)
+        numeric = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+        classes = " ".join(c for c in ("num" if numeric else "", self.css(row) if self.css
+                                       else "") if c)
+        return Cell(shown, self.href(row) if self.href else None, classes)
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    href: str | None
+    css: str
+
+
+def display(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        value = value.normalize() if value == value.to_integral() else value
+        return number_format(value, force_grouping=True)
+    if isinstance(value, int):
+        return number_format(value, force_grouping=True)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def attr(dotted: str) -> Callable[[Any], Any]:
+    """``attr("item_type.name")``: follow attributes, None if one is missing."""
+    parts = dotted.split(".")
+
+    def get(row):
+        for part in parts:
+            row = getattr(row, part, None)
+            if row is None:
+                return None
+        return row
+
+    return get
+
+
+def detail_link(url_name: str) -> Callable[[Any], str | None]:
+    """A link to the record's detail page, when that page exists."""
+
+    def href(row):
+        try:
+            return reverse(url_name, args=[row.pk])
+        except NoReverseMatch:  # the detail page is not wired yet
+            return None
+
+    return href
+
+
+def id_column(detail_url_name: str) -> Column:
+    """The record's id (not grouped: 2470, not 2,470), linking to its detail page."""
+    return Column("ID", attr("pk"), text=lambda r: str(r.pk), sort="id",
+                  href=detail_link(detail_url_name))
+
+
+class Listing:
+    """Subclass per list; see the module's docstring."""
+
+    name = ""  # the list's name in URLs and export file names: "needs"
+    noun = ("record", "records")  # for the count: "1 need", "12 needs"
+    title = ""
+    template_name = ""  # "needs/need_list.html"
+    filterset_class = None
+    columns: tuple[Column, ...] = ()
+    export_url_name = ""  # "needs:export"
+    caption = ""
+    labels: dict[str, str] = {}  # filter name -> label, where the filterset's is unclear
+
+    def queryset(self, user):
+        raise NotImplementedError
+
+    # -- shared by the page and the exports ---------------------------------------------------
+
+    def filterset(self, request: HttpRequest):
+        data = request.GET.copy()
+        for param in PAGE_PARAMS:
+            data.pop(param, None)
+        filterset = self.filterset_class(data, queryset=self.queryset(request.user),
+                                         request=request)
+        for name, field in filterset.form.fields.items():
+            if name in self.labels:
+                field.label = self.labels[name]
+            if isinstance(field, forms.DateField):
+                field.widget.input_type = "date"
+        return filterset
+
+    def rows(self, filterset):
+        """The filtered rows, or none while a filter is invalid (never more than was asked)."""
+        if not filterset.is_valid():
+            return filterset.queryset.none()
+        return filterset.qs
+
+    def export_name(self) -> str:
+        return f"{self.name}-{timezone.localdate().isoformat()}"
+
+    # -- the page -----------------------------------------------------------------------------
+
+    def page(self, request: HttpRequest) -> HttpResponse:
+        filterset = self.filterset(request)
+        rows = self.rows(filterset)
+        paginator = Paginator(rows, page_size(request))
+        page = paginator.get_page(request.GET.get("page"))
+        records = list(page.object_list)
+        ordering = request.GET.get("ordering", "").split(",")[0].strip()
+        context = {
+            "listing": self,
+            "title": self.title,
+            "caption": self.caption or self.title,
+            "filter": filterset,
+            # The search box first; the sort order is set by the column headers.
+            "filter_fields": sorted((f for f in filterset.form if f.name != "ordering"),
+                                    key=lambda f: f.name != "q"),
+            "ordering_errors": filterset.form.errors.get("ordering"),
+            "invalid": not filterset.is_valid(),
+            "page_obj": page,
+            "count": paginator.count,
+            "count_label": f"{paginator.count:,} "
+                           f"{self.noun[0] if paginator.count == 1 else self.noun[1]}",
+            "headers": [header(c, ordering) for c in self.columns],
+            "rows": [{"pk": r.pk, "cells": [c.cell(r) for c in self.columns]} for r in records],
+            "export_query": export_query(request),
+            "export_csv": reverse(self.export_url_name, args=["csv"]),
+            "export_xlsx": reverse(self.export_url_name, args=["xlsx"]),
+        }
+        classify(context, records)
+        return render(request, self.template_name, context)
+
+    def export(self, request: HttpRequest, fmt: str) -> HttpResponse:
+        from .exports import export_response
+
+        if fmt not in ("csv", "xlsx"):
+            raise Http404("No such export format.")
+        filterset = self.filterset(request)
+        if not filterset.is_valid():
+            errors = "; ".join(f"{field}: {' '.join(msgs)}"
+                               for field, msgs in filterset.errors.items())
+            return HttpResponse(f"Invalid filter: {errors}\n", status=400,
+                                content_type="text/plain; charset=utf-8")
+        return export_response(fmt, self.export_name(), self.columns, filterset.qs)
+
+    # -- wiring -------------------------------------------------------------------------------
+
+    @classmethod
+    def urls(cls, prefix: str = "", name_prefix: str = "") -> list:
+        listing = cls()
+
+        @login_required
+        def page_view(request):
+            return listing.page(request)
+
+        @login_required
+        def export_view(request, fmt):
+            return listing.export(request, fmt)
+
+        return [
+            path(prefix, page_view, name=f"{name_prefix}list"),
+            path(f"{prefix}export.<str:fmt>/", export_view, name=f"{name_prefix}export"),
+        ]
+
+
+def page_size(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("page_size", PAGE_SIZE))
+    except (TypeError, ValueError):
+        return PAGE_SIZE
+    return max(1, min(size, MAX_PAGE_SIZE))
+
+
+def export_query(request: HttpRequest) -> str:
+    """The current filters and sort as a query string, without the page."""
+    data = request.GET.copy()
+    for param in PAGE_PARAMS:
+        data.pop(param, None)
+    encoded = data.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+def header(column: Column, ordering: str) -> dict:
+    """A column header: its label, and for a sortable one the link toggling the sort."""
+    found = {"label": column.label, "sort": column.sort, "aria_sort": None, "next": None}
+    if column.sort:
+        if ordering == column.sort:
+            found |= {"aria_sort": "ascending", "next": f"-{column.sort}"}
+        elif ordering == f"-{column.sort}":
+            found |= {"aria_sort": "descending", "next": column.sort}
+        else:
+            found |= {"aria_sort": "none", "next": column.sort}
+    return found

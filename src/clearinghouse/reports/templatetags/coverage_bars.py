@@ -1,0 +1,41 @@
+"""Template helpers for coverage bars and quantities."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+PARTS = ("covered", "accepted", "pledged", "missing")
+
+
+@register.filter
+def qty(value):
+    """A quantity without trailing zeros, with thousands grouped: 1,250 or 12.5."""
+    if value is None or value == "":
+        return "–"
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return number_format(int(value), force_grouping=True)
+    text = format(value.normalize(), "f")
+    whole, _, fraction = text.partition(".")
+    return f"{number_format(int(whole), force_grouping=True)}.{fraction}"
+
+
+@register.simple_tag
+def bar_parts(coverage):
+    """(part, width in %) of the bar: covered, accepted, pledged, missing, stacked to 100 at most.
+
+    Parts beyond the need (more pledged than asked for) are cut where the bar ends.
+    """
+    quantity = Decimal(coverage.quantity or 0)
+    if quantity <= 0:
+        return []
+    parts, used = [], Decimal(0)
+    for part in PARTS:
+        amount = min(Decimal(getattr(coverage, part) or 0), quantity - used)
+        if amount > 0:
+            used += amount
+            parts.append((part, f"{amount / quantity * 100:.2f}"))
+    return parts

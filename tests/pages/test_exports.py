@@ -1,0 +1,176 @@
+"""CSV and XLSX exports: exactly the rows the user sees with the filters, over all pages, the
+page's columns, cells neutralised against formula injection, numbers as numbers."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from python_calamine import CalamineWorkbook
+
+from clearinghouse.core.exports import neutralise
+from clearinghouse.needs.models import NeedState
+from clearinghouse.needs.views import NeedListing
+from clearinghouse.pledges.models import PledgeKind
+from clearinghouse.security.roles import Classification
+from tests.factories import (
+    ItemTypeFactory,
+    NeedFactory,
+    OrganisationFactory,
+    PledgeFactory,
+    RegionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+C = Classification
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def client_for(user) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+def content(reply) -> bytes:
+    assert reply.status_code == 200, reply.status_code
+    return b"".join(reply.streaming_content) if reply.streaming else reply.content
+
+
+def csv_rows(reply) -> list[list[str]]:
+    assert reply["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(content(reply).decode("utf-8-sig"))))
+
+
+def xlsx_rows(reply) -> list[list]:
+    book = CalamineWorkbook.from_filelike(io.BytesIO(content(reply)))
+    return book.get_sheet_by_index(0).to_python()
+
+
+def export(client, url: str, fmt: str, params=None) -> list[list]:
+    reply = client.get(f"{url}export.{fmt}/", params or {})
+    rows = csv_rows(reply) if fmt == "csv" else xlsx_rows(reply)
+    disposition = reply["Content-Disposition"]
+    assert "attachment" in disposition and f".{fmt}" in disposition
+    return rows
+
+
+@pytest.fixture
+def many_needs(recipient):
+    """Seven open needs in Odesa (more than a page of 2), two elsewhere, one invisible."""
+    odesa = RegionFactory(code="odesa", name="Odesa")
+    shown = [NeedFactory(owner=recipient, region=odesa, quantity=Decimal(i + 1))
+             for i in range(7)]
+    NeedFactory(owner=recipient, state=NeedState.DRAFT)
+    NeedFactory(owner=recipient)
+    invisible = NeedFactory(owner=recipient, region=odesa, classification=C.CONFIDENTIAL)
+    return shown, invisible
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_needs_export_holds_every_filtered_row_the_user_sees_across_pages(
+    many_needs, planner, fmt
+):
+    shown, invisible = many_needs
+    client = client_for(planner)
+    params = {"region": "odesa", "state": "open", "ordering": "-quantity", "page_size": 2,
+              "page": 2}
+    rows = export(client, "/needs/", fmt, params)
+    assert rows[0] == [c.label for c in NeedListing.columns]  # the page's columns
+    ids = [int(r[0]) for r in rows[1:]]
+    assert ids == [n.pk for n in reversed(shown)]  # all pages, in the page's order
+    assert invisible.pk not in ids
+    page = client.get("/needs/", params)
+    assert page.context["count"] == len(ids)
+
+
+def test_xlsx_numbers_are_numbers_and_dates_dates(many_needs, planner):
+    shown, _ = many_needs
+    rows = xlsx_rows(client_for(planner).get("/needs/export.xlsx/", {"region": "odesa",
+                                                                     "ordering": "quantity"}))
+    first = rows[1]
+    assert first[0] == shown[0].pk and isinstance(first[0], (int, float))
+    assert first[2] == 1 and isinstance(first[2], (int, float))
+    assert first[3] == "high" and first[5] == "Odesa" and first[7] == "COALITION"
+    assert str(first[4])[:10] == shown[0].required_by.isoformat()
+    rows = csv_rows(client_for(planner).get("/needs/export.csv/", {"region": "odesa",
+                                                                   "ordering": "quantity"}))
+    assert rows[1][2] == "1" and rows[1][4] == shown[0].required_by.isoformat()
+
+
+INJECTIONS = ['=HYPERLINK("http://evil.example","click")', "+1", "-1", "@SUM(A1:A9)",
+              "\tindented", "\rreturn"]
+
+
+def test_neutralise():
+    for text in INJECTIONS:
+        assert neutralise(text) == "'" + text
+    for text in ("Kyiv", "1-2", "", "a=b"):
+        assert neutralise(text) == text
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_injection_is_neutralised(coordinator, recipient, donor_org, fmt):
+    """A training pledge's course, an item's name, a region's name and a GDP source that a
+    spreadsheet would run as formulas come out as text with a leading quote."""
+    client = client_for(coordinator)
+    courses = []
+    for text in INJECTIONS[:4]:
+        courses.append(PledgeFactory(owner=donor_org, kind=PledgeKind.TRAINING, item_type=None,
+                                     quantity=None, places=3, course=text))
+    rows = export(client, "/pledges/", fmt, {"kind": "training", "ordering": "id"})
+    items = [r[3] for r in rows[1:]]
+    assert items == ["'" + t for t in INJECTIONS[:4]]
+    assert [int(r[0]) for r in rows[1:]] == [p.pk for p in courses]  # numbers left alone
+
+    item = ItemTypeFactory(name="@SUM(1+1)*cmd|' /C calc'!A0")
+    NeedFactory(owner=recipient, item_type=item, region=RegionFactory(code="x", name="+1 Zone"))
+    rows = export(client, "/needs/", fmt, {"item_type": item.pk})
+    assert rows[1][1] == "'" + item.name and rows[1][5] == "'+1 Zone"
+    assert export(client, "/catalogue/", fmt, {"q": "SUM"})[1][0] == "'" + item.name
+
+    OrganisationFactory(code="EVL", name="Evilland", iso3="EVL", gdp_eur=Decimal(10),
+                        gdp_year=2023, gdp_source="-2+3")
+    org = export(client, "/organisations/", fmt, {"code": "EVL"})[1]
+    assert org[6] == "'-2+3" and float(org[4]) == 10
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_pledge_export_keeps_the_anonymous_donor_hidden(donor_org, fmt):
+    reader = UserFactory(organisation=OrganisationFactory(code="SWE", name="Sweden",
+                                                          iso3="SWE"))
+    anon = PledgeFactory(owner=donor_org, anonymous=True, release_all_donors=True,
+                         classification=C.COALITION, origin_depot="Depot Secret")
+    rows = export(client_for(reader), "/pledges/", fmt)
+    assert [[int(r[0]), r[1]] for r in rows[1:]] == [[anon.pk, "anonymous"]]
+    raw = content(client_for(reader).get(f"/pledges/export.{fmt}/"))
+    assert b"Germany" not in raw and b"Depot Secret" not in raw
+    # Filtering or sorting by donor cannot single it out in an export either.
+    assert export(client_for(reader), "/pledges/", fmt, {"donor": donor_org.pk})[1:] == []
+    assert export(client_for(reader), "/pledges/", fmt, {"q": "Germany"})[1:] == []
+
+
+@pytest.mark.parametrize("url", ["/needs/", "/pledges/", "/pledges/stock/", "/organisations/",
+                                 "/catalogue/"])
+def test_every_list_exports_both_formats_with_the_page_columns(coordinator, url):
+    client = client_for(coordinator)
+    page = client.get(url)
+    labels = [h["label"] for h in page.context["headers"]]
+    for fmt in ("csv", "xlsx"):
+        assert export(client, url, fmt)[0] == labels
+    assert client.get(f"{url}export.pdf/").status_code == 404
+
+
+def test_export_file_name_has_the_list_and_the_date(coordinator):
+    from django.utils import timezone
+
+    reply = client_for(coordinator).get("/pledges/stock/export.csv/")
+    today = timezone.localdate().isoformat()
+    assert f'filename="stock-positions-{today}.csv"' in reply["Content-Disposition"]
+    content(reply)
