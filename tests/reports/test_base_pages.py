@@ -51,3 +51,10 @@ def test_refusals_and_absences_use_the_layout(donor, settings):
     missing = client.get("/needs/999999/")
     assert missing.status_code == 404
     assert "Not found" in missing.content.decode() and 'class="banner' in missing.content.decode()
+
+
+def test_stylesheet_and_htmx_are_found_by_staticfiles():
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("clearinghouse/app.css")
+    assert finders.find("vendor/htmx-2.0.11.min.js")

@@ -1,23 +1,9 @@
 """List pages and exports: the catalogue of item types."""
 
-import django_filters as df
-
 from clearinghouse.core.listing import Column, Listing, attr, detail_link
 
-from .api.views import ItemTypeFilterSet
+from .filtersets import ItemTypeFilterSet
 from .models import ItemType
-
-
-class ItemTypePageFilterSet(ItemTypeFilterSet):
-    """The API's filters (catalogue/api/views.py), with sorting."""
-
-    ordering = df.OrderingFilter(
-        fields=(("name", "name"), ("nsn", "nsn"), ("supply_class", "supply_class"),
-                ("unit_value_eur", "unit_value_eur"), ("lethal", "lethal"))
-    )
-
-    class Meta(ItemTypeFilterSet.Meta):
-        pass
 
 
 class ItemTypeListing(Listing):
@@ -25,7 +11,7 @@ class ItemTypeListing(Listing):
     noun = ("item type", "item types")
     title = caption = "Catalogue"
     template_name = "catalogue/itemtype_list.html"
-    filterset_class = ItemTypePageFilterSet
+    filterset_class = ItemTypeFilterSet
     export_url_name = "catalogue:export"
     labels = {"area": "Capability area", "family": "Compatibility family", "nsn": "NSN"}
     columns = (

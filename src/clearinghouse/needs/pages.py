@@ -13,8 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
@@ -131,14 +129,6 @@ def _ids(value) -> list:
     return found
 
 
-def template_exists(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
-
-
 def parse_version(request) -> int | None:
     try:
         return int(request.POST.get("version", ""))
@@ -226,7 +216,6 @@ def need_detail(request, pk: int):
         "extra_links": [
             ("Pledge against this need", f"{reverse('pledges:create')}?need={need.pk}")
         ] if can_pledge else [],
-        "has_coverage_bar": template_exists("includes/coverage_bar.html"),
         "history": present_history(Need, history_entries(need), user),
         "version": need.version,
     }

@@ -1,33 +1,10 @@
 """List pages and exports: organisations (reference data every signed-in user sees)."""
 
-import django_filters as df
-from django.db.models import Q
 
 from clearinghouse.core.listing import Column, Listing, attr, detail_link
 
-from .models import AllianceStatus, Organisation, OrganisationKind
-
-
-class OrganisationFilterSet(df.FilterSet):
-    """The API's filters on organisations (OrganisationViewSet.filterset_fields), a search box
-    and sorting."""
-
-    q = df.CharFilter(method="search", label="Search")
-    kind = df.ChoiceFilter(choices=OrganisationKind.choices)
-    alliance_status = df.ChoiceFilter(choices=AllianceStatus.choices, label="Ally or partner")
-    ordering = df.OrderingFilter(
-        fields=(("code", "code"), ("name", "name"), ("kind", "kind"),
-                ("alliance_status", "alliance_status"), ("gdp_eur", "gdp_eur"))
-    )
-
-    class Meta:
-        model = Organisation
-        fields = ["kind", "alliance_status", "iso3", "code", "non_lethal_only"]
-
-    def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(name__icontains=value) | Q(code__icontains=value) | Q(iso3__iexact=value)
-        )
+from .filtersets import OrganisationFilterSet
+from .models import Organisation
 
 
 class OrganisationListing(Listing):

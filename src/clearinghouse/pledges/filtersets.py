@@ -18,13 +18,14 @@ class PledgeFilterSet(df.FilterSet):
     state = df.MultipleChoiceFilter(choices=PledgeState.choices, distinct=False)
     kind = df.MultipleChoiceFilter(choices=PledgeKind.choices, distinct=False)
     donor = df.ModelChoiceFilter(
-        queryset=Organisation.objects.all(), field_name="shown_donor_id", method="by_donor"
+        queryset=Organisation.objects.all(), field_name="shown_donor_id", method="by_donor",
+        label="Donor",
     )
     item_type = df.ModelChoiceFilter(queryset=ItemType.objects.all())
     area = df.ModelChoiceFilter(
         queryset=CapabilityArea.objects.all(), to_field_name="code", field_name="item_type__area"
     )
-    need = df.NumberFilter(field_name="shown_need_id")
+    need = df.NumberFilter(field_name="shown_need_id", label="Need")
     free = df.BooleanFilter(
         field_name="shown_need_id", lookup_expr="isnull", label="Free (no need you can see)"
     )

@@ -2,7 +2,7 @@
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Case, F, IntegerField, Q, When
+from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
@@ -151,6 +151,23 @@ class Pledge(Controlled, Versioned):
         return None
 
 
+class StockPositionQuerySet(ControlledQuerySet):
+    def with_committed(self, user):
+        """Annotate ``committed``: the quantity promised from each position by the pledges
+        ``user`` sees with their donor. A total including hidden pledges would disclose them,
+        and an anonymous one its donor (DESIGN.md, rules 3 and 5)."""
+        promised = (
+            Pledge.objects.visible_to(user)
+            .filter(stock_position=OuterRef("pk"), state__in=COMMITTED_STATES,
+                    shown_donor_id__isnull=False)
+            .order_by().values("stock_position").annotate(total=models.Sum("quantity"))
+            .values("total")
+        )
+        return self.annotate(committed=Coalesce(
+            Subquery(promised), 0, output_field=models.DecimalField(max_digits=14,
+                                                                    decimal_places=3)))
+
+
 class StockPosition(Controlled, Versioned):
     """A donor's holding of an item and the floor its capability targets set."""
 
@@ -166,6 +183,7 @@ class StockPosition(Controlled, Versioned):
     )
     notes = models.TextField(blank=True, default="")
 
+    objects = StockPositionQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -4,7 +4,7 @@ The donor of a pledge is shown from ``shown_donor_id`` only (NULL where it is hi
 reader): "anonymous", with no link, title, class or data attribute that could reveal it.
 """
 
-from django.db.models import Count, DecimalField, OuterRef, Subquery, Sum
+from django.db.models import Count, DecimalField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 
@@ -18,7 +18,7 @@ from clearinghouse.core.listing import (
 )
 
 from .filtersets import PledgeFilterSet, StockPositionFilterSet
-from .models import COMMITTED_STATES, BackfillOrder, Pledge, StockPosition
+from .models import BackfillOrder, Pledge, StockPosition
 
 ANONYMOUS = "anonymous"
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -98,19 +98,6 @@ class PledgeListing(Listing):
                 .with_visible_references(user))
 
 
-def committed_by_visible_pledges(user):
-    """The quantity committed from each stock position by the pledges ``user`` sees with their
-    donor. Copied from StockPositionViewSet.get_queryset (pledges/api/views.py): a total
-    including hidden pledges would disclose them, and an anonymous one its donor."""
-    committed = (
-        Pledge.objects.visible_to(user)
-        .filter(stock_position=OuterRef("pk"), state__in=COMMITTED_STATES,
-                shown_donor_id__isnull=False)
-        .order_by().values("stock_position").annotate(total=Sum("quantity")).values("total")
-    )
-    return Coalesce(Subquery(committed), 0, output_field=MONEY)
-
-
 def backfill_orders_count():
     orders = (BackfillOrder.objects.filter(stock_position=OuterRef("pk")).order_by()
               .values("stock_position").annotate(n=Count("pk")).values("n"))
@@ -137,8 +124,7 @@ class StockPositionListing(Listing):
 
     def queryset(self, user):
         return (StockPosition.objects.visible_to(user).select_related("owner", "item_type")
-                .annotate(committed=committed_by_visible_pledges(user),
-                          backfill_orders_count=backfill_orders_count()))
+                .with_committed(user).annotate(backfill_orders_count=backfill_orders_count()))
 
 
 _stock = StockPositionListing.urls("stock/", "stock-")

@@ -7,7 +7,7 @@ whatever the number of needs, pledges or stock positions (no query per row).
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 
@@ -261,17 +261,10 @@ def donor_page(user) -> dict:
                       if need_detail and p.shown_need_id else None)
 
     # Stock floors: committed over the pledges the reader sees with their donor (as the API).
-    committed = (
-        Pledge.objects.visible_to(user)
-        .filter(stock_position=OuterRef("pk"), state__in=COMMITTED_STATES,
-                shown_donor_id__isnull=False)
-        .order_by().values("stock_position").annotate(total=Sum("quantity")).values("total")
-    )
     positions = list(
         StockPosition.objects.visible_to(user).filter(owner_id=org)
         .select_related("item_type").prefetch_related("backfill_orders")
-        .annotate(committed=Coalesce(Subquery(committed), ZERO))
-        .order_by("item_type__name")
+        .with_committed(user).order_by("item_type__name")
     )
     stock_detail = url_or_none("pledges:stock-detail", 0)
     for s in positions:

@@ -1,8 +1,8 @@
-import django_filters as df
 from rest_framework import serializers
 
 from clearinghouse.parties.api.views import ReadOnlyViewSet
 
+from ..filtersets import ItemTypeFilterSet
 from ..models import CapabilityArea, CapabilityCoalition, CompatibilityFamily, ItemType
 
 
@@ -35,22 +35,6 @@ class ItemTypeSerializer(serializers.ModelSerializer):
             "indivisible", "unit_mass_kg", "pallets_per_unit", "unit_value_eur", "value_source",
             "lethal", "crew_course", "version",
         )
-
-
-class ItemTypeFilterSet(df.FilterSet):
-    q = df.CharFilter(field_name="name", lookup_expr="icontains", label="Search")
-    area = df.ModelChoiceFilter(queryset=CapabilityArea.objects.all(), to_field_name="code")
-    family = df.ModelChoiceFilter(
-        queryset=CompatibilityFamily.objects.all(), to_field_name="code"
-    )
-    nsn = df.CharFilter(method="by_nsn")
-
-    class Meta:
-        model = ItemType
-        fields = ["lethal", "indivisible", "supply_class"]
-
-    def by_nsn(self, queryset, name, value):
-        return queryset.filter(nsn=value.replace("-", "").replace(" ", ""))
 
 
 class CapabilityAreaViewSet(ReadOnlyViewSet):

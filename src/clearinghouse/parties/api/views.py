@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from clearinghouse.core.api import VisibleViewSet
 
+from ..filtersets import OrganisationFilterSet
 from ..models import Organisation, Region, User
 
 
@@ -45,7 +46,7 @@ class RegionViewSet(ReadOnlyViewSet):
 class OrganisationViewSet(ReadOnlyViewSet):
     model = Organisation
     serializer_class = OrganisationSerializer
-    filterset_fields = ["kind", "alliance_status", "iso3", "code", "non_lethal_only"]
+    filterset_class = OrganisationFilterSet
 
 
 @extend_schema(responses=MeSerializer)

@@ -1,4 +1,4 @@
-from django.db.models import Count, DecimalField, F, OuterRef, Subquery, Sum
+from django.db.models import Count, DecimalField, F, Sum
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
@@ -12,7 +12,6 @@ from .. import services
 from ..filtersets import PledgeFilterSet, StockPositionFilterSet
 from ..masks import history_masks
 from ..models import (
-    COMMITTED_STATES,
     PLEDGE_LIFECYCLE,
     BackfillOrder,
     Pledge,
@@ -91,19 +90,11 @@ class StockPositionViewSet(DomainViewSet):
     update_service = staticmethod(services.update_stock_position)
 
     def get_queryset(self):
-        # Summed over the pledges the reader sees with their donor: a total including hidden
-        # pledges would disclose them, and an anonymous one would reveal its donor.
-        committed = (
-            Pledge.objects.visible_to(self.request.user)
-            .filter(stock_position=OuterRef("pk"), state__in=COMMITTED_STATES,
-                    shown_donor_id__isnull=False)
-            .order_by().values("stock_position").annotate(total=Sum("quantity")).values("total")
-        )
         return (
             super().get_queryset()
             .select_related("owner", "item_type")
             .prefetch_related("backfill_orders", "released_to")
-            .annotate(committed=Coalesce(Subquery(committed), 0, output_field=MONEY))
+            .with_committed(self.request.user)
         )
 
 
