@@ -287,7 +287,7 @@ def test_auditor_sees_recent_changes_it_may_see(auditor, donor_org, recipient):
 def test_history_hides_an_anonymous_donor_from_readers_who_may_not_see_it(
     donor_org, other_donor_org
 ):
-    from clearinghouse.reports.dashboards import auditor_page
+    from clearinghouse.reports.changes import auditor_page
 
     writer = UserFactory(organisation=donor_org)
     pledge = PledgeFactory(owner=donor_org, anonymous=True, release_all_donors=True,

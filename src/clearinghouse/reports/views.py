@@ -8,12 +8,12 @@ from django.shortcuts import render
 from clearinghouse.core.web import classify
 from clearinghouse.security.roles import Role, has_role
 
-from . import dashboards
+from . import changes, dashboards
 
 # (role, section template, what it shows); a user with several roles sees each section.
 SECTIONS = (
     (Role.COORDINATOR, "reports/start_coordinator.html", dashboards.coordinator_page),
-    (Role.AUDITOR, "reports/start_auditor.html", dashboards.auditor_page),
+    (Role.AUDITOR, "reports/start_auditor.html", changes.auditor_page),
     (Role.RECIPIENT_PLANNER, "reports/start_recipient.html", dashboards.recipient_page),
     (Role.DONOR_REPRESENTATIVE, "reports/start_donor.html", dashboards.donor_page),
 )
