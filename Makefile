@@ -22,13 +22,14 @@ LINT_PATHS := $(wildcard src tests bench)
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help install run test lint bench clean
+.PHONY: help install run test lint bench bench-pages clean
 
 help:
 	@echo "make run    [HOST=$(HOST) PORT=$(PORT)]  migrate, demo data if empty, runserver"
 	@echo "make test   [PYTEST_ARGS=...]            ruff check + pytest"
 	@echo "make lint                                ruff check"
 	@echo "make bench  [BENCH_ARGS=...]             bench/api.py"
+	@echo "make bench-pages [BENCH_ARGS=...]        bench/pages.py"
 	@echo "make clean                               remove .venv and var/"
 
 $(BIN)/python:
@@ -55,6 +56,9 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/api.py $(BENCH_ARGS)
+
+bench-pages: $(STAMP)
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache src/*.egg-info

@@ -1,0 +1,229 @@
+"""Page benchmark on PostgreSQL: server time and SQL queries of each list and start page.
+
+    DATABASE_URL=postgres://... .venv/bin/python bench/pages.py [--scales 1,10] [--requests N]
+
+For each scale the demo is loaded (``clearinghouse demo --reset``) into a database of its own,
+``clearinghouse_bench_pages`` on the server DATABASE_URL names (created here, dropped at the
+end; neither the main database nor bench/api.py's is touched). DEBUG is off.
+
+Server time is measured in process with Django's test Client (the whole WSGI request through
+every middleware, template rendering included; no network, no browser): p50 and p95 over
+``--requests`` sequential GETs after ``--warmup`` untimed ones, at page_size 50 for lists.
+SQL queries per page are counted (CaptureQueriesContext) at page_size 10, 50 and 200 for each
+list, as the coordinator and a donor, and once for each role's start page. Exit status 1 if a
+list's query count grows with its page size or a page does not answer 200. A page whose URL
+name does not resolve yet is shown as "not built yet" and skipped.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for bench.api when run as a script
+
+from bench import api  # noqa: E402  (after the path is set)
+
+api.BENCH_DB = "clearinghouse_bench_pages"  # apart from bench/api.py's database
+PAGE_SIZES = (10, 50, 200)
+TIMED_PAGE_SIZE = 50
+# (label, URL name, query string)
+LISTS = (
+    ("needs", "needs:list", ""),
+    ("pledges", "pledges:list", ""),
+    ("stock positions", "pledges:stock-list", ""),
+    ("organisations", "parties:list", ""),
+    ("catalogue", "catalogue:list", ""),
+)
+LIST_USERS = (("coordinator", "coordinator"), ("donor rep (DEU)", "deu-rep"))
+START_USERS = (
+    ("coordinator", "coordinator"),
+    ("auditor", "auditor"),
+    ("recipient planner", "ukr-planner"),
+    ("donor rep (DEU)", "deu-rep"),
+)
+NOT_BUILT = "not built yet"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default="1,10", help="demo scales, comma-separated")
+    parser.add_argument("--requests", type=int, default=50, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed requests per page")
+    parser.add_argument("--keep", action="store_true", help=f"keep the {api.BENCH_DB} database")
+    args = parser.parse_args()
+    try:
+        args.scales = [float(s) for s in args.scales.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--scales: not a list of numbers: {args.scales!r}")
+    if not args.scales or min(args.scales) < 1:
+        parser.error("--scales: each scale must be at least 1")
+    if args.requests < 2 or args.warmup < 0:
+        parser.error("--requests must be at least 2 and --warmup at least 0")
+    return args
+
+
+def address(url_name: str) -> str | None:
+    """The page's path, or None while its URL name does not resolve (not built yet)."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None
+
+
+def with_query(path: str, query: str, **params) -> str:
+    parts = [p for p in (query, *(f"{k}={v}" for k, v in params.items())) if p]
+    return f"{path}?{'&'.join(parts)}" if parts else path
+
+
+class Browser:
+    """A signed-in Django test Client: GETs that must answer 200, timed or counted."""
+
+    def __init__(self, username: str) -> None:
+        from django.test import Client
+
+        from clearinghouse.parties.models import User
+
+        self.client = Client()
+        self.client.force_login(User.objects.get(username=username))
+
+    def get(self, path: str):
+        reply = self.client.get(path)
+        if reply.status_code != 200:
+            raise RuntimeError(f"GET {path}: HTTP {reply.status_code}")
+        return reply
+
+    def queries(self, path: str) -> tuple[int, int]:
+        """(SQL queries, table body rows shown) of one GET of ``path``."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            reply = self.get(path)
+        body = reply.content.decode()
+        rows = sum(part.split("</tbody>")[0].count("<tr") for part in body.split("<tbody")[1:])
+        return len(ctx.captured_queries), rows
+
+    def time(self, path: str, requests: int, warmup: int) -> tuple[float, float]:
+        """(p50 ms, p95 ms) of the server's time for ``path``."""
+        for _ in range(warmup):
+            self.get(path)
+        latencies = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            self.get(path)
+            latencies.append(time.perf_counter() - started)
+        p95 = statistics.quantiles(latencies, n=20)[-1]
+        return statistics.median(latencies) * 1e3, p95 * 1e3
+
+
+def run_scale(scale: float, args, tables: dict) -> bool:
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("demo", "--reset", "--seed", str(api.SEED), "--scale", str(scale), verbosity=0)
+    tables["load"].add_row(f"{scale:g}", f"{time.perf_counter() - started:.1f}")
+    ok = True
+    s = f"{scale:g}"
+    for user_label, username in LIST_USERS:
+        browser = Browser(username)
+        for label, url_name, query in LISTS:
+            path = address(url_name)
+            if path is None:
+                tables["lists"].add_row(s, user_label, label, NOT_BUILT, *[""] * 5)
+                continue
+            try:
+                counts, rows = zip(*(browser.queries(with_query(path, query, page_size=size))
+                                     for size in PAGE_SIZES), strict=True)
+                p50, p95 = browser.time(with_query(path, query, page_size=TIMED_PAGE_SIZE),
+                                        args.requests, args.warmup)
+            except RuntimeError as error:
+                ok = False
+                tables["lists"].add_row(s, user_label, label, f"[bold red]{error}[/]",
+                                        *[""] * 5)
+                continue
+            constant = len(set(counts)) == 1
+            ok &= constant
+            tables["lists"].add_row(
+                s, user_label, label, with_query(path, query),
+                " / ".join(map(str, counts)), " / ".join(map(str, rows)),
+                f"{p50:.1f}", f"{p95:.1f}",
+                "yes" if constant else "[bold red]NO: grows with page size[/]",
+            )
+    for user_label, username in START_USERS:
+        path = address("start")
+        if path is None:
+            tables["start"].add_row(s, user_label, NOT_BUILT, "", "", "")
+            continue
+        browser = Browser(username)
+        try:
+            count, _ = browser.queries(path)
+            p50, p95 = browser.time(path, args.requests, args.warmup)
+        except RuntimeError as error:
+            ok = False
+            tables["start"].add_row(s, user_label, f"[bold red]{error}[/]", "", "", "")
+            continue
+        tables["start"].add_row(s, user_label, path, str(count), f"{p50:.1f}", f"{p95:.1f}")
+    return ok
+
+
+def make_tables(args) -> dict:
+    from rich.table import Table
+
+    load = Table(title="Demo load: clearinghouse demo --reset (PostgreSQL)", min_width=52)
+    for column in ("scale", "seconds"):
+        load.add_column(column, justify="right")
+    lists = Table(title=f"List pages: SQL queries at each page size; server time at page_size "
+                        f"{TIMED_PAGE_SIZE} (in-process test Client, {args.requests} sequential "
+                        f"GETs after {args.warmup} warm-up)")
+    sizes = "/".join(map(str, PAGE_SIZES))
+    for column in ("scale", "user", "list", "page", f"queries @{sizes}", f"rows @{sizes}",
+                   "p50 ms", "p95 ms", "queries constant"):
+        lists.add_column(column, justify="left" if column in ("user", "list", "page")
+                         else "right")
+    start = Table(title="Start pages: SQL queries and server time (in-process test Client)")
+    for column in ("scale", "user", "page", "queries", "p50 ms", "p95 ms"):
+        start.add_column(column, justify="left" if column in ("user", "page") else "right")
+    return {"load": load, "lists": lists, "start": start}
+
+
+def main() -> int:
+    args = parse_args()
+    if "postgres" not in os.environ.get("DATABASE_URL", ""):
+        print(api.HOW_TO_START.replace("bench/api.py", "bench/pages.py"), file=sys.stderr)
+        return 2
+    config = api.server_config()
+    api.recreate_database(config)
+    api.setup_django(config)
+    from django.core.management import call_command
+    from django.db import connections
+    from rich.console import Console
+
+    console = Console(width=max(Console().width, 170))
+    ok = True
+    try:
+        call_command("migrate", verbosity=0)
+        tables = make_tables(args)
+        console.print(f"bench database {api.BENCH_DB}; in-process Django test Client; "
+                      f"{args.requests} timed requests after {args.warmup} warm-up per page")
+        for scale in args.scales:
+            console.print(f"scale {scale:g}: loading and measuring...")
+            ok &= run_scale(scale, args, tables)
+        for table in tables.values():
+            console.print(table)
+    finally:
+        connections.close_all()
+        if not args.keep:
+            api.recreate_database(config, drop_only=True)
+    if not ok:
+        console.print("[bold red]FAILED: query counts grow with page size, or a page failed[/]")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
