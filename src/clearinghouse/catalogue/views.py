@@ -10,7 +10,6 @@ class ItemTypeListing(Listing):
     name = "catalogue"
     noun = ("item type", "item types")
     title = caption = "Catalogue"
-    template_name = "catalogue/itemtype_list.html"
     filterset_class = ItemTypeFilterSet
     export_url_name = "catalogue:export"
     labels = {"area": "Capability area", "family": "Compatibility family", "nsn": "NSN"}

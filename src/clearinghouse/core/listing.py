@@ -116,7 +116,7 @@ class Listing:
     name = ""  # the list's name in URLs and export file names: "needs"
     noun = ("record", "records")  # for the count: "1 need", "12 needs"
     title = ""
-    template_name = ""  # "needs/need_list.html"
+    template_name = "listing.html"  # one table for every list; a listing may override it
     filterset_class = None
     columns: tuple[Column, ...] = ()
     export_url_name = ""  # "needs:export"

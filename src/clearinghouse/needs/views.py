@@ -15,7 +15,6 @@ class NeedListing(Listing):
     name = "needs"
     noun = ("need", "needs")
     title = caption = "Needs"
-    template_name = "needs/need_list.html"
     filterset_class = NeedFilterSet
     export_url_name = "needs:export"
     labels = {"area": "Capability area", "item_type": "Item type",

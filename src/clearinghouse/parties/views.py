@@ -11,7 +11,6 @@ class OrganisationListing(Listing):
     name = "organisations"
     noun = ("organisation", "organisations")
     title = caption = "Organisations"
-    template_name = "parties/organisation_list.html"
     filterset_class = OrganisationFilterSet
     export_url_name = "parties:export"
     labels = {"non_lethal_only": "Non-lethal goods only", "code": "Code"}

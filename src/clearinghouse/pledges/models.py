@@ -143,6 +143,11 @@ class Pledge(Controlled, Versioned):
         return f"Pledge {self.pk}: {self.kind} {what}"
 
     @property
+    def shown_donor_name(self) -> str:
+        """The donor's name, or "anonymous" where ``visible_to`` hides it (``shown_donor_id``)."""
+        return self.owner.name if getattr(self, "shown_donor_id", self.owner_id) else "anonymous"
+
+    @property
     def value_eur(self):
         if self.kind == PledgeKind.FUNDING:
             return self.amount_eur

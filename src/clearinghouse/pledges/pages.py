@@ -6,27 +6,25 @@ shown as "anonymous" (``shown_donor_id`` is NULL) with its donor-revealing field
 """
 
 import rules
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
-from clearinghouse.core.errors import StaleEdit
 from clearinghouse.core.history import history_entries
-from clearinghouse.core.web import classify
-from clearinghouse.needs.models import Need
-from clearinghouse.needs.pages import (
+from clearinghouse.core.pages import (
     confirm_page,
-    donor_label,
     form_page,
     lifecycle_buttons,
     present_history,
     run_action,
+    save_form,
 )
+from clearinghouse.core.web import classify
+from clearinghouse.needs.models import Need
 
 from . import services
 from .forms import PledgeForm
@@ -69,7 +67,7 @@ def pledge_detail(request, pk: int):
     can_edit = rules.has_perm("pledges.change_pledge", user, pledge)
     context = {
         "pledge": pledge,
-        "donor": donor_label(pledge),
+        "donor": pledge.shown_donor_name,
         "donor_hidden": donor_hidden,
         "funding_items": list(pledge.funding_items.all()),
         "allowed_regions": list(pledge.allowed_regions.all()),
@@ -102,16 +100,9 @@ def pledge_create(request):
             initial = {"need": need.pk, "item_type": need.item_type_id, "kind": PledgeKind.STOCK,
                        "quantity": need.quantity}
     form = PledgeForm(request.POST or None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            pledge = services.create_pledge(user, form.service_data())
-        except ValidationError as error:
-            form.refused(error)
-        else:
-            messages.success(request, f"Pledge {pledge.pk} offered.")
-            return HttpResponseRedirect(reverse("pledges:detail", args=[pledge.pk]), status=303)
-    status = 400 if form.is_bound else 200
-    return form_page(request, form, "pledges/pledge_form.html", status=status,
+    done, status = save_form(request, form, lambda data, _: services.create_pledge(user, data),
+                             lambda pledge: f"Pledge {pledge.pk} offered.")
+    return done or form_page(request, form, "pledges/pledge_form.html", status=status,
                      groups=[[need] if need else [], offered_needs(form)], need=need,
                      noun="pledge")
 
@@ -124,22 +115,11 @@ def pledge_edit(request, pk: int):
     if not rules.has_perm("pledges.change_pledge", user, pledge):
         raise PermissionDenied(f"You may not edit this pledge while it is {pledge.state}.")
     form = PledgeForm(request.POST or None, instance=pledge, user=user)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.update_pledge(user, pledge, form.service_data(),
-                                       form.cleaned_data.get("version"))
-            except StaleEdit as error:
-                form.refused(error, error.current)
-                status = 409
-            except ValidationError as error:
-                form.refused(error)
-            else:
-                messages.success(request, f"Pledge {pledge.pk} saved.")
-                return HttpResponseRedirect(reverse("pledges:detail", args=[pledge.pk]),
-                                            status=303)
+    done, status = save_form(
+        request, form, lambda data, version: services.update_pledge(user, pledge, data, version),
+        lambda saved: f"Pledge {saved.pk} saved.")
+    if done:
+        return done
     return form_page(request, form, "pledges/pledge_form.html", record=pledge, status=status,
                      groups=[offered_needs(form)], noun="pledge")
 
@@ -153,7 +133,8 @@ def pledge_act(request, pk: int, action: str):
     if request.method == "GET":
         if not rules.has_perm(f"pledges.{action}_pledge", request.user, pledge):
             raise PermissionDenied(f"You may not {action} this pledge.")
-        return confirm_page(request, pledge, action, "pledge", "pledges/pledge_confirm.html",
+        return confirm_page(request, pledge, PLEDGE_LIFECYCLE, action, "pledge",
+                            "pledges/pledge_confirm.html",
                             {"pledge": pledge, "irreversible": action in PLEDGE_IRREVERSIBLE})
     return run_action(request, pledge, action, services.act_on_pledge, "pledge")
 

@@ -70,7 +70,6 @@ class PledgeListing(Listing):
     name = "pledges"
     noun = ("pledge", "pledges")
     title = caption = "Pledges"
-    template_name = "pledges/pledge_list.html"
     filterset_class = PledgeFilterSet
     export_url_name = "pledges:export"
     labels = {"donor": "Donor", "area": "Capability area", "need": "Need (ID)",
@@ -108,7 +107,6 @@ class StockPositionListing(Listing):
     name = "stock-positions"
     noun = ("stock position", "stock positions")
     title = caption = "Stock positions"
-    template_name = "pledges/stockposition_list.html"
     filterset_class = StockPositionFilterSet
     export_url_name = "pledges:stock-export"
     labels = {"owner": "Donor", "area": "Capability area", "item_type": "Item type"}

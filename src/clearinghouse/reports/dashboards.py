@@ -310,10 +310,6 @@ def donor_page(user) -> dict:
 # --- coordinator -----------------------------------------------------------------------------
 
 
-def donor_label(pledge) -> str:
-    return pledge.owner.name if pledge.shown_donor_id is not None else ANONYMOUS
-
-
 def coordinator_page(user) -> dict:
     need_detail = url_or_none("needs:detail", 0)
     pledge_detail = url_or_none("pledges:detail", 0)
@@ -328,7 +324,7 @@ def coordinator_page(user) -> dict:
     accept = list(to_accept[:QUEUE_LIMIT])
     for p in accept:
         p.url = pledge_detail.replace("/0/", f"/{p.pk}/") if pledge_detail else None
-        p.donor = donor_label(p)
+        p.donor = p.shown_donor_name
         p.need_url = (need_detail.replace("/0/", f"/{p.shown_need_id}/")
                       if need_detail and p.shown_need_id else None)
 

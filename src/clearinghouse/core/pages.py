@@ -1,0 +1,177 @@
+"""What the detail pages and forms of every domain share: lifecycle buttons, readable
+history, actions with confirmation, and forms saved through the services."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import rules
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from clearinghouse.security.models import Controlled
+
+from .errors import StaleEdit
+from .web import classify
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    url: str
+    confirm: bool
+
+    @property
+    def danger(self) -> bool:
+        return self.confirm
+
+
+def lifecycle_buttons(user, record, machine, app_label: str, irreversible) -> list[Action]:
+    """The actions the user may take now: allowed by the state and by the rules."""
+    model = type(record)._meta.model_name
+    return [
+        Action(name, name.replace("_", " ").capitalize(),
+               reverse(f"{app_label}:act", args=[record.pk, name]), name in irreversible)
+        for name in machine.allowed_actions(record.state)
+        if rules.has_perm(f"{app_label}.{name}_{model}", user, record)
+    ]
+
+
+def present_history(model, entries: list[dict], user) -> list[dict]:
+    """History entries with field labels and readable values (names instead of ids).
+
+    The entries come from ``history_entries`` already masked for the reader; a reference to a
+    controlled record is named only if the reader sees it.
+    """
+    fields = {f.name: f for f in model._meta.get_fields() if hasattr(f, "verbose_name")}
+    wanted: dict = {}
+    for entry in entries:
+        for change in entry["changes"]:
+            field = fields.get(change["field"])
+            if field is not None and field.is_relation:
+                for side in ("before", "after"):
+                    for pk in _ids(change[side]):
+                        wanted.setdefault(field.related_model, set()).add(pk)
+    names = {}
+    for target, pks in wanted.items():
+        rows = target.objects.all()
+        if issubclass(target, Controlled):
+            rows = target.objects.visible_to(user)
+        names[target] = {row.pk: str(row) for row in rows.filter(pk__in=pks)}
+
+    def show(field, value):
+        if value is None or value == [] or value == "":
+            return "—"
+        if field is None:
+            return str(value)
+        if field.is_relation:
+            found = names.get(field.related_model, {})
+            return ", ".join(found.get(pk, f"#{pk}") for pk in _ids(value)) or "—"
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+
+    shown = []
+    for entry in entries:
+        changes = []
+        for change in entry["changes"]:
+            field = fields.get(change["field"])
+            label = str(field.verbose_name) if field is not None else change["field"]
+            changes.append({"field": label, "before": show(field, change["before"]),
+                            "after": show(field, change["after"])})
+        shown.append({**entry, "changes": changes})
+    return list(reversed(shown))  # newest first
+
+
+def _ids(value) -> list:
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    found = []
+    for v in values:
+        try:
+            found.append(int(v))
+        except (TypeError, ValueError):
+            continue
+    return found
+
+
+def parse_version(request) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+def refusal_text(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return " ".join(m for texts in error.message_dict.values() for m in texts)
+    return " ".join(error.messages)
+
+
+def run_action(request, record, action: str, act, noun: str):
+    """Apply ``action`` through the service; back to the detail page with what happened."""
+    detail = reverse(f"{type(record)._meta.app_label}:detail", args=[record.pk])
+    try:
+        act(request.user, record, action, parse_version(request))
+    except PermissionDenied:
+        raise
+    except StaleEdit as error:
+        messages.error(request, f"Not done: someone changed this {noun} since you opened it "
+                                f"(it is now version {error.current}). It is shown as it is "
+                                "now: check it and try again.")
+    except ValidationError as error:
+        messages.error(request, f"Not done: {refusal_text(error)}")
+    else:
+        record.refresh_from_db()
+        messages.success(request, f"{noun.capitalize()} {record.pk}: {action.replace('_', ' ')}"
+                                  f" done; it is now {record.get_state_display()}.")
+    return HttpResponseRedirect(detail, status=303)
+
+
+def confirm_page(request, record, machine, action: str, noun: str, template: str,
+                 context: dict):
+    context = {
+        **context, "record": record, "action": action, "noun": noun,
+        "action_label": action.replace("_", " "),
+        "target": dict(type(record)._meta.get_field("state").flatchoices)[
+            machine[action].target],
+        "back": reverse(f"{type(record)._meta.app_label}:detail", args=[record.pk]),
+    }
+    return render(request, template, classify(context, [record]))
+
+
+def form_page(request, form, template: str, record=None, status: int = 200, groups=(),
+              **extra):
+    """A form page under a banner at the level of the record and of ``groups`` it shows."""
+    context = {"form": form, "record": record, **extra}
+    return render(request, template, classify(context, [record] if record else [], *groups),
+                  status=status)
+
+
+def save_form(request, form, save: Callable, done: Callable[[object], str]):
+    """Save a posted ``form`` through ``save(data, version)``, a service call.
+
+    Returns (redirect to the saved record's detail page, None) or (None, HTTP status): 200 for a
+    first view, 400 for refused input and 409 for a stale edit, the user's input kept.
+    """
+    if request.method != "POST":
+        return None, 200
+    if not form.is_valid():
+        return None, 400
+    try:
+        record = save(form.service_data(), form.cleaned_data.get("version"))
+    except StaleEdit as error:
+        form.refused(error, error.current)
+        return None, 409
+    except ValidationError as error:
+        form.refused(error)
+        return None, 400
+    messages.success(request, done(record))
+    detail = reverse(f"{type(record)._meta.app_label}:detail", args=[record.pk])
+    return HttpResponseRedirect(detail, status=303), None
