@@ -1,12 +1,10 @@
 """The auditor's start page: the latest changes it may see, across needs, pledges and stock."""
 
-from decimal import Decimal
-
 from django.db.models import Count, Max, OuterRef, Subquery
 
-from clearinghouse.catalogue.models import CompatibilityFamily, ItemType
+from clearinghouse.core.history import describe
+from clearinghouse.core.pages import present_history
 from clearinghouse.needs.models import PLEDGEABLE_STATES, Need
-from clearinghouse.parties.models import Organisation, Region
 from clearinghouse.pledges.models import (
     DONOR_REVEALING,
     Pledge,
@@ -14,13 +12,10 @@ from clearinghouse.pledges.models import (
 )
 from clearinghouse.security.roles import Classification
 
-from .dashboards import ANONYMOUS, url_or_none
-from .templatetags.coverage_bars import qty
+from .dashboards import url_or_none
 
 HISTORY_LIMIT = 30
-HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
-HISTORY_INTERNAL = {"history_id", "history_date", "history_change_reason", "history_type",
-                    "history_user", "history_user_id", "history_relation", "id", "version"}
+MODELS = {"Need": Need, "Pledge": Pledge, "Stock position": StockPosition}
 
 
 def _history(model, label, user, detail_name):
@@ -50,68 +45,12 @@ def _history(model, label, user, detail_name):
     return rows
 
 
-def _changes(row, hidden: frozenset, masked_refs: dict, names: dict) -> list[dict]:
-    fields = [f for f in row.tracked_fields
-              if f.name not in HISTORY_INTERNAL and f.name not in hidden]
-    changes = []
-    for f in fields:
-        after = getattr(row, f.attname)
-        before = getattr(row.previous, f.attname) if row.previous is not None else None
-        if row.previous is not None and before == after:
-            continue
-        if row.history_type == "+" and after in (None, "", False):
-            continue
-        seen = masked_refs.get(f.name)
-        if seen is not None:
-            before = before if before in seen else None
-            after = after if after in seen else None
-        changes.append({"field": f.verbose_name, "before": _shown(f, before, names),
-                        "after": _shown(f, after, names)})
-    return changes
-
-
-def _shown(f, value, names: dict):
-    """A history value as a reader reads it: choice labels, names of reference data."""
-    if value is None:
-        return None
-    if f.choices:
-        return dict(f.flatchoices).get(value, value)
-    target = getattr(f, "related_model", None)
-    if target is not None:
-        label = names.get((target, value))
-        return label if label is not None else f"{target._meta.verbose_name} {value}"
-    if isinstance(value, Decimal):
-        return qty(value)
-    return value
-
-
-# Reference data (visible to every signed-in user) named in history by one query per model.
-NAMED = {"owner": Organisation, "item_type": ItemType, "region": Region,
-         "family": CompatibilityFamily}
-
-
-def _reference_names(rows) -> dict:
-    wanted: dict = {}
-    for r in rows:
-        for name, model in NAMED.items():
-            for row in (r, r.previous):
-                value = getattr(row, f"{name}_id", None) if row is not None else None
-                if value is not None:
-                    wanted.setdefault(model, set()).add(value)
-    names = {}
-    for model, ids in wanted.items():
-        for pk, label in model.objects.filter(pk__in=ids).values_list("pk", "name"):
-            names[(model, pk)] = label
-    return names
-
-
 def auditor_page(user) -> dict:
     rows = (_history(Need, "Need", user, "needs:detail")
             + _history(Pledge, "Pledge", user, "pledges:detail")
             + _history(StockPosition, "Stock position", user, "pledges:stock-detail"))
     rows.sort(key=lambda r: (r.history_date, r.history_id), reverse=True)
     rows = rows[:HISTORY_LIMIT]
-    names = _reference_names(rows)
     pledge_ids = {r.id for r in rows if r.record_label == "Pledge"}
     pledges = {
         p.pk: p for p in Pledge.objects.visible_to(user).filter(pk__in=pledge_ids)
@@ -126,30 +65,25 @@ def auditor_page(user) -> dict:
                      .values_list("pk", flat=True)) if need_ids else set()
     seen_stock = set(StockPosition.objects.visible_to(user).filter(pk__in=stock_ids)
                      .values_list("pk", flat=True)) if stock_ids else set()
-    entries = []
+    # The same masks as every other history (core/history.py), with the visibility of the
+    # records a pledge refers to looked up once for the whole feed.
+    references = {"need": seen_needs.__contains__, "stock_position": seen_stock.__contains__}
+    grouped: dict = {}
     for r in rows:
-        hidden, hidden_org, masks = frozenset(), None, {}
+        masks = {}
         if r.record_label == "Pledge":
+            masks["references"] = references
             pledge = pledges.get(r.id)
-            masks = {"need": seen_needs, "stock_position": seen_stock}
             if pledge is None or pledge.shown_donor_id is None:
-                hidden = frozenset(DONOR_REVEALING)
-                hidden_org = pledge.owner_id if pledge is not None else r.owner_id
-        who_user = r.history_user
-        hide_user = who_user is not None and hidden_org is not None and (
-            who_user.organisation_id == hidden_org)
-        entries.append({
-            "kind": r.record_label,
-            "id": r.id,
-            "url": r.url,
-            "when": r.history_date,
-            "type": HISTORY_TYPES.get(r.history_type, r.history_type),
-            "who": None if who_user is None else (ANONYMOUS if hide_user else who_user.username),
-            "organisation": (None if who_user is None or hide_user
-                             or who_user.organisation is None else who_user.organisation.name),
-            "changes": _changes(r, hidden, masks, names),
-            "classification": r.classification,
-        })
+                masks |= {"hidden_fields": frozenset(DONOR_REVEALING),
+                          "hidden_org_id": pledge.owner_id if pledge is not None else r.owner_id}
+        entry = describe(r, r.previous, many_to_many=False, **masks)
+        entry |= {"kind": r.record_label, "record": r.id, "url": r.url,
+                  "classification": r.classification}
+        grouped.setdefault(r.record_label, []).append(entry)
+    entries = [e for label, model in MODELS.items()
+               for e in present_history(model, grouped.get(label, []), user)]
+    entries.sort(key=lambda e: (e["when"], e["id"]), reverse=True)
     level = max((e["classification"] for e in entries), default=Classification.PUBLIC)
     needs = Need.objects.visible_to(user)
     open_needs = needs.filter(state__in=PLEDGEABLE_STATES).aggregate(
@@ -159,8 +93,3 @@ def auditor_page(user) -> dict:
         "open_needs": open_needs["n"],
         "level": max(level, open_needs["level"] or 0),
     }
-
-
-# --- everyone else ---------------------------------------------------------------------------
-
-
