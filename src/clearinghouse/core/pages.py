@@ -3,6 +3,7 @@ history, actions with confirmation, and forms saved through the services."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import rules
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.formats import number_format
 
 from clearinghouse.security.models import Controlled
 
@@ -40,6 +42,19 @@ def lifecycle_buttons(user, record, machine, app_label: str, irreversible) -> li
     ]
 
 
+# Bookkeeping a reader does not need in a page's history (the API keeps it).
+UNSHOWN = {"version"}
+
+
+def quantity(value) -> str:
+    """A decimal without trailing zeros, thousands grouped: 1,250 or 12.5."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return number_format(int(value), force_grouping=True)
+    whole, _, fraction = format(value.normalize(), "f").partition(".")
+    return f"{number_format(int(whole), force_grouping=True)}.{fraction}"
+
+
 def present_history(model, entries: list[dict], user) -> list[dict]:
     """History entries with field labels and readable values (names instead of ids).
 
@@ -60,7 +75,9 @@ def present_history(model, entries: list[dict], user) -> list[dict]:
         rows = target.objects.all()
         if issubclass(target, Controlled):
             rows = target.objects.visible_to(user)
-        names[target] = {row.pk: str(row) for row in rows.filter(pk__in=pks)}
+        related = [f.name for f in target._meta.concrete_fields if f.is_relation]
+        rows = rows.filter(pk__in=pks).select_related(*related)  # their names use them
+        names[target] = {row.pk: str(row) for row in rows}
 
     def show(field, value):
         if value is None or value == [] or value == "":
@@ -74,12 +91,16 @@ def present_history(model, entries: list[dict], user) -> list[dict]:
             return str(dict(field.flatchoices).get(value, value))
         if isinstance(value, bool):
             return "yes" if value else "no"
+        if field.get_internal_type() == "DecimalField":
+            return quantity(value)
         return str(value)
 
     shown = []
     for entry in entries:
         changes = []
         for change in entry["changes"]:
+            if change["field"] in UNSHOWN:
+                continue
             field = fields.get(change["field"])
             label = str(field.verbose_name) if field is not None else change["field"]
             changes.append({"field": label, "before": show(field, change["before"]),

@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
+
+from clearinghouse.core.pages import quantity
 
 register = template.Library()
 
@@ -15,12 +16,7 @@ def qty(value):
     """A quantity without trailing zeros, with thousands grouped: 1,250 or 12.5."""
     if value is None or value == "":
         return "–"
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        return number_format(int(value), force_grouping=True)
-    text = format(value.normalize(), "f")
-    whole, _, fraction = text.partition(".")
-    return f"{number_format(int(whole), force_grouping=True)}.{fraction}"
+    return quantity(value)
 
 
 @register.simple_tag
