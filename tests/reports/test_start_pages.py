@@ -296,7 +296,8 @@ def test_history_hides_an_anonymous_donor_from_readers_who_may_not_see_it(
     pledge.quantity = D("11")
     pledge.save()
     reader = UserFactory(organisation=other_donor_org)
-    entries = [e for e in auditor_page(reader)["entries"] if e["id"] == pledge.pk]
+    entries = [e for e in auditor_page(reader)["entries"]
+               if e["kind"] == "Pledge" and e["record"] == pledge.pk]
     assert entries and all(e["who"] in ("anonymous", None) for e in entries)
     shown = repr(entries)
     assert donor_org.name not in shown and "Depot Nord" not in shown
