@@ -5,6 +5,11 @@ import sys
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["solve"]:
+        # The pure solver needs no database: it runs without setting Django up.
+        from clearinghouse.planning.solver.cli import main as solve
+
+        sys.exit(solve(sys.argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clearinghouse.settings")
     from django.core.management import execute_from_command_line
 

@@ -15,7 +15,9 @@ def test_an_action_swaps_main_in_place_and_moves_focus_there(as_user, coordinato
     page.get_by_role("button", name="Validate", exact=True).click()
     expect(page.locator("main [role=status]")).to_contain_text("Validated")
     assert page.evaluate("window.__kept === true")
-    assert page.evaluate("document.activeElement.id") == "main"
+    # Focus moves when htmx has loaded the new content, just after it is shown.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'main'",
+                           timeout=5000)
     shot(page, "validated")
     assert Need.objects.get(pk=need.pk).state == NeedState.VALIDATED
 
