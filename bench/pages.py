@@ -11,8 +11,7 @@ every middleware, template rendering included; no network, no browser): p50 and 
 ``--requests`` sequential GETs after ``--warmup`` untimed ones, at page_size 50 for lists.
 SQL queries per page are counted (CaptureQueriesContext) at page_size 10, 50 and 200 for each
 list, as the coordinator and a donor, and once for each role's start page. Exit status 1 if a
-list's query count grows with its page size or a page does not answer 200. A page whose URL
-name does not resolve yet is shown as "not built yet" and skipped.
+list's query count grows with its page size or a page does not answer 200.
 """
 
 import argparse
@@ -45,7 +44,6 @@ START_USERS = (
     ("recipient planner", "ukr-planner"),
     ("donor rep (DEU)", "deu-rep"),
 )
-NOT_BUILT = "not built yet"
 
 
 def parse_args() -> argparse.Namespace:
@@ -66,14 +64,10 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def address(url_name: str) -> str | None:
-    """The page's path, or None while its URL name does not resolve (not built yet)."""
-    from django.urls import NoReverseMatch, reverse
+def address(url_name: str) -> str:
+    from django.urls import reverse
 
-    try:
-        return reverse(url_name)
-    except NoReverseMatch:
-        return None
+    return reverse(url_name)
 
 
 def with_query(path: str, query: str, **params) -> str:
@@ -134,9 +128,6 @@ def run_scale(scale: float, args, tables: dict) -> bool:
         browser = Browser(username)
         for label, url_name, query in LISTS:
             path = address(url_name)
-            if path is None:
-                tables["lists"].add_row(s, user_label, label, NOT_BUILT, *[""] * 5)
-                continue
             try:
                 counts, rows = zip(*(browser.queries(with_query(path, query, page_size=size))
                                      for size in PAGE_SIZES), strict=True)
@@ -157,9 +148,6 @@ def run_scale(scale: float, args, tables: dict) -> bool:
             )
     for user_label, username in START_USERS:
         path = address("start")
-        if path is None:
-            tables["start"].add_row(s, user_label, NOT_BUILT, "", "", "")
-            continue
         browser = Browser(username)
         try:
             count, _ = browser.queries(path)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from clearinghouse.needs.models import NeedState, Priority
 from clearinghouse.pledges.models import PledgeKind, PledgeState
@@ -370,11 +370,8 @@ def test_catalogue_list_nsn_filters_and_detail_counts_what_the_user_sees(
     assert client.get(reverse("catalogue:detail", args=[987654])).status_code == 404
 
 
-def test_rows_link_to_detail_pages_when_they_exist(needs, coordinator):
-    try:
-        target = reverse("needs:detail", args=[needs["open_low"].pk])
-    except NoReverseMatch:
-        pytest.skip("needs:detail is not wired yet")
+def test_rows_link_to_detail_pages(needs, coordinator):
+    target = reverse("needs:detail", args=[needs["open_low"].pk])
     assert f'href="{target}"' in table(client_for(coordinator).get("/needs/"))
 
 

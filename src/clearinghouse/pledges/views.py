@@ -6,7 +6,7 @@ reader): "anonymous", with no link, title, class or data attribute that could re
 
 from django.db.models import Count, DecimalField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from clearinghouse.core.listing import (
     Column,
@@ -60,10 +60,7 @@ def _quantity_text(pledge) -> str:
 def _need_link(pledge):
     if pledge.shown_need_id is None:
         return None
-    try:
-        return reverse("needs:detail", args=[pledge.shown_need_id])
-    except NoReverseMatch:  # the need's page is not wired yet
-        return None
+    return reverse("needs:detail", args=[pledge.shown_need_id])
 
 
 class PledgeListing(Listing):

@@ -12,7 +12,7 @@ from clearinghouse.pledges.models import (
 )
 from clearinghouse.security.roles import Classification
 
-from .dashboards import url_or_none
+from .dashboards import page_url
 
 HISTORY_LIMIT = 30
 MODELS = {"Need": Need, "Pledge": Pledge, "Stock position": StockPosition}
@@ -37,11 +37,11 @@ def _history(model, label, user, detail_name):
         h.history_id: h for h in historical.objects.filter(
             history_id__in=[r.previous_id for r in rows if r.previous_id])
     }
-    detail = url_or_none(detail_name, 0)
+    detail = page_url(detail_name, 0)
     for r in rows:
         r.record_label = label
         r.previous = before.get(r.previous_id)
-        r.url = detail.replace("/0/", f"/{r.id}/") if detail else None
+        r.url = detail.replace("/0/", f"/{r.id}/")
     return rows
 
 

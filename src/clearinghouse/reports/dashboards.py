@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from clearinghouse.catalogue.models import ItemType
 from clearinghouse.needs.coverage import Coverage, coverage_for
@@ -36,12 +36,8 @@ ASKED_STATES = (NeedState.OPEN, NeedState.PARTLY_COVERED)
 GOODS = (PledgeKind.STOCK, PledgeKind.PROCUREMENT)
 
 
-def url_or_none(name: str, *args, query: str = "") -> str | None:
-    """The URL of a page, or None while that page does not exist yet."""
-    try:
-        return reverse(name, args=args) + query
-    except NoReverseMatch:
-        return None
+def page_url(name: str, *args, query: str = "") -> str:
+    return reverse(name, args=args) + query
 
 
 # --- coverage --------------------------------------------------------------------------------
@@ -141,11 +137,11 @@ def need_rows(needs, user) -> tuple[list[NeedRow], int]:
         .filter(need__in=needs.values("pk"), kind__in=GOODS)
         .aggregate(level=Max("classification"))["level"]
     ) if lines else None
-    detail = url_or_none("needs:detail", 0)
+    detail = page_url("needs:detail", 0)
     rows = [
         NeedRow(
             need=line, coverage=coverage[line.pk],
-            url=detail.replace("/0/", f"/{line.pk}/") if detail else None,
+            url=detail.replace("/0/", f"/{line.pk}/"),
             what=extra[line.pk]["what"] or "—", area=extra[line.pk]["area"] or "—",
             unit_value=extra[line.pk]["unit_value"],
         )
@@ -202,18 +198,18 @@ def recipient_page(user) -> dict:
     rows, pledge_level = need_rows(mine.filter(state__in=ACTIVE_NEED_STATES), user)
     todo_rows = mine.filter(state__in=(NeedState.DRAFT, NeedState.SUBMITTED))
     todo = list(todo_rows.order_by("state", "priority", "required_by", "pk")[:LIST_LIMIT])
-    detail = url_or_none("needs:detail", 0)
+    detail = page_url("needs:detail", 0)
     for need in todo:
-        need.url = detail.replace("/0/", f"/{need.pk}/") if detail else None
+        need.url = detail.replace("/0/", f"/{need.pk}/")
     states, total, level = count_by_state(mine, NeedState)
     priorities = by_priority(rows)
-    listing = url_or_none("needs:list")
+    listing = page_url("needs:list")
     for group in priorities:
         # Soonest required first; the rest are one click away in the needs list.
         group.shown = group.rows[:GROUP_LIMIT]
         group.more = len(group.rows) - len(group.shown)
         value = next(v for v, label in Priority.choices if label == group.label)
-        group.list_url = f"{listing}?priority={value}" if listing else None
+        group.list_url = f"{listing}?priority={value}"
     return {
         "priorities": priorities,
         "areas": by_area(rows),
@@ -223,7 +219,7 @@ def recipient_page(user) -> dict:
         "submitted": dict(states).get(NeedState.SUBMITTED.label, 0),
         "need_states": states,
         "need_total": total,
-        "create_url": url_or_none("needs:create"),
+        "create_url": page_url("needs:create"),
         "level": max(level, pledge_level),
     }
 
@@ -246,16 +242,16 @@ def donor_page(user) -> dict:
     org = user.organisation_id
     mine = pledge_queryset(user).filter(owner_id=org)
     states, total, pledge_level = count_by_state(mine, PledgeState)
-    pledge_detail = url_or_none("pledges:detail", 0)
-    need_detail = url_or_none("needs:detail", 0)
+    pledge_detail = page_url("pledges:detail", 0)
+    need_detail = page_url("needs:detail", 0)
     active = list(
         mine.filter(state__in=COMMITTED_STATES).with_visible_references(user)
         .order_by("-created_at", "-pk")[:LIST_LIMIT]
     )
     for p in active:
-        p.url = pledge_detail.replace("/0/", f"/{p.pk}/") if pledge_detail else None
+        p.url = pledge_detail.replace("/0/", f"/{p.pk}/")
         p.need_url = (need_detail.replace("/0/", f"/{p.shown_need_id}/")
-                      if need_detail and p.shown_need_id else None)
+                      if p.shown_need_id else None)
 
     # Stock floors: committed over the pledges the reader sees with their donor (as the API).
     positions = list(
@@ -263,9 +259,9 @@ def donor_page(user) -> dict:
         .select_related("item_type").prefetch_related("backfill_orders")
         .with_committed(user).order_by("item_type__name")
     )
-    stock_detail = url_or_none("pledges:stock-detail", 0)
+    stock_detail = page_url("pledges:stock-detail", 0)
     for s in positions:
-        s.url = stock_detail.replace("/0/", f"/{s.pk}/") if stock_detail else None
+        s.url = stock_detail.replace("/0/", f"/{s.pk}/")
         s.available = s.quantity_held - s.committed
         s.below_by = max(s.target_minimum - s.available, ZERO)
         s.backfill = list(s.backfill_orders.all())
@@ -282,11 +278,11 @@ def donor_page(user) -> dict:
                              | Q(item_type__isnull=True) & Exists(non_lethal))
     rows, need_pledge_level = need_rows(asked, user)
     rows = [r for r in rows if r.coverage.missing > 0]
-    create = url_or_none("pledges:create")
+    create = page_url("pledges:create")
     for r in rows:
         r.stocked = (r.need.item_type_id in stocked_items
                      or (r.need.family_id is not None and r.need.family_id in stocked_families))
-        r.pledge_url = f"{create}?need={r.need.pk}" if create else None
+        r.pledge_url = f"{create}?need={r.need.pk}"
     rows.sort(key=lambda r: (not r.stocked, r.need.priority, r.need.required_by, r.need.pk))
     shown_asked = rows[:LIST_LIMIT]
     level = max(
@@ -311,22 +307,22 @@ def donor_page(user) -> dict:
 
 
 def coordinator_page(user) -> dict:
-    need_detail = url_or_none("needs:detail", 0)
-    pledge_detail = url_or_none("pledges:detail", 0)
+    need_detail = page_url("needs:detail", 0)
+    pledge_detail = page_url("pledges:detail", 0)
     to_validate = need_queryset(user).filter(state=NeedState.SUBMITTED).order_by("created_at", "pk")
     validate_stats = to_validate.aggregate(n=Count("pk"), level=Max("classification"))
     validate = list(to_validate[:QUEUE_LIMIT])
     for n in validate:
-        n.url = need_detail.replace("/0/", f"/{n.pk}/") if need_detail else None
+        n.url = need_detail.replace("/0/", f"/{n.pk}/")
     to_accept = (pledge_queryset(user).select_related("need").filter(state=PledgeState.OFFERED)
                  .with_visible_references(user).order_by("created_at", "pk"))
     accept_stats = to_accept.aggregate(n=Count("pk"), level=Max("classification"))
     accept = list(to_accept[:QUEUE_LIMIT])
     for p in accept:
-        p.url = pledge_detail.replace("/0/", f"/{p.pk}/") if pledge_detail else None
+        p.url = pledge_detail.replace("/0/", f"/{p.pk}/")
         p.donor = p.shown_donor_name
         p.need_url = (need_detail.replace("/0/", f"/{p.shown_need_id}/")
-                      if need_detail and p.shown_need_id else None)
+                      if p.shown_need_id else None)
 
     rows, pledge_level = need_rows(need_queryset(user).filter(state__in=PLEDGEABLE_STATES), user)
     family_ids = {r.need.family_id for r in rows if r.need.family_id}
@@ -351,8 +347,8 @@ def coordinator_page(user) -> dict:
     return {
         "validate": validate,
         "validate_total": validate_stats["n"],
-        "validate_list": url_or_none("needs:list", query="?state=submitted"),
-        "accept_list": url_or_none("pledges:list", query="?state=offered"),
+        "validate_list": page_url("needs:list", query="?state=submitted"),
+        "accept_list": page_url("pledges:list", query="?state=offered"),
         "accept": accept,
         "accept_total": accept_stats["n"],
         "gaps": gaps[:LIST_LIMIT],
@@ -375,11 +371,11 @@ def overview_page(user) -> dict:
         n=Count("pk"), level=Max("classification"))
     links = [
         (label, url) for label, url in (
-            ("Needs", url_or_none("needs:list")),
-            ("Pledges", url_or_none("pledges:list")),
-            ("Stock positions", url_or_none("pledges:stock-list")),
-            ("Organisations", url_or_none("parties:list")),
-            ("Catalogue", url_or_none("catalogue:list")),
+            ("Needs", page_url("needs:list")),
+            ("Pledges", page_url("pledges:list")),
+            ("Stock positions", page_url("pledges:stock-list")),
+            ("Organisations", page_url("parties:list")),
+            ("Catalogue", page_url("catalogue:list")),
         ) if url
     ]
     counts = [("Needs", needs["n"]), ("Pledges", pledges["n"]), ("Stock positions", stock["n"])]
