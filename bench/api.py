@@ -37,12 +37,14 @@ HOW_TO_START = (
 )
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_args(description: str = __doc__, requests: int = 200, warmup: int = 20,
+               database: str = BENCH_DB) -> argparse.Namespace:
+    """The benchmarks' shared options (bench/pages.py passes its own defaults)."""
+    parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
     parser.add_argument("--scales", default="1,10", help="demo scales, comma-separated")
-    parser.add_argument("--requests", type=int, default=200, help="timed requests per case")
-    parser.add_argument("--warmup", type=int, default=20, help="untimed requests per case")
-    parser.add_argument("--keep", action="store_true", help=f"keep the {BENCH_DB} database")
+    parser.add_argument("--requests", type=int, default=requests, help="timed requests per case")
+    parser.add_argument("--warmup", type=int, default=warmup, help="untimed requests per case")
+    parser.add_argument("--keep", action="store_true", help=f"keep the {database} database")
     args = parser.parse_args()
     try:
         args.scales = [float(s) for s in args.scales.split(",") if s.strip()]

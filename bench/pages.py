@@ -47,21 +47,7 @@ START_USERS = (
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scales", default="1,10", help="demo scales, comma-separated")
-    parser.add_argument("--requests", type=int, default=50, help="timed requests per page")
-    parser.add_argument("--warmup", type=int, default=5, help="untimed requests per page")
-    parser.add_argument("--keep", action="store_true", help=f"keep the {api.BENCH_DB} database")
-    args = parser.parse_args()
-    try:
-        args.scales = [float(s) for s in args.scales.split(",") if s.strip()]
-    except ValueError:
-        parser.error(f"--scales: not a list of numbers: {args.scales!r}")
-    if not args.scales or min(args.scales) < 1:
-        parser.error("--scales: each scale must be at least 1")
-    if args.requests < 2 or args.warmup < 0:
-        parser.error("--requests must be at least 2 and --warmup at least 0")
-    return args
+    return api.parse_args(__doc__, requests=50, warmup=5, database=api.BENCH_DB)
 
 
 def address(url_name: str) -> str:

@@ -7,6 +7,12 @@ from clearinghouse.security.roles import Classification, Role
 from .factories import OrganisationFactory, OrgOfKindFactory, RecipientFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """The factories hash a password for every user; PBKDF2 would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def api():
     """An API client; ``api.as_(user)`` signs a user in."""

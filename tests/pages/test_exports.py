@@ -6,7 +6,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from python_calamine import CalamineWorkbook
 
 from clearinghouse.core.exports import neutralise
@@ -22,20 +21,10 @@ from tests.factories import (
     RegionFactory,
     UserFactory,
 )
+from tests.pages.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 C = Classification
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def client_for(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 def content(reply) -> bytes:

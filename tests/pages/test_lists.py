@@ -22,20 +22,10 @@ from tests.factories import (
     UserFactory,
     in_days,
 )
+from tests.pages.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 C = Classification
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def client_for(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 def shown(reply) -> list[int]:

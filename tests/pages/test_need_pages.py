@@ -4,7 +4,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from clearinghouse.needs.models import Need, NeedState
@@ -19,19 +18,9 @@ from tests.factories import (
     UserFactory,
     in_days,
 )
+from tests.pages.helpers import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def client_for(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 def need_data(item, place, **changes) -> dict:

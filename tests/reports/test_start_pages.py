@@ -32,11 +32,6 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def page_of(user) -> str:
     client = Client()
     client.force_login(user)

@@ -4,12 +4,6 @@ from django.test import Client
 from .world import build_world
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """The factories hash a password for every user; PBKDF2 would dominate these tests' time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db):
     return build_world()
