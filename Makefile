@@ -1,6 +1,7 @@
 # Clearinghouse developer tasks (GNU make).
 #
-#   make run     set up .venv, migrate, load the demo if the database is empty, serve
+#   make run     set up .venv, migrate, load the demo if the database is empty, serve (and
+#                run the worker that solves plans)
 #   make test    ruff check, then pytest (extra arguments: make test PYTEST_ARGS='-k pledge -x')
 #   make lint    ruff check only
 #   make bench   API benchmark (bench/api.py)
@@ -45,6 +46,9 @@ run: $(STAMP)
 	@mkdir -p var
 	$(BIN)/clearinghouse migrate --noinput
 	$(BIN)/clearinghouse demo --if-empty
+	@# The worker solves plans in the background; it stops with the server.
+	@$(BIN)/clearinghouse db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/clearinghouse runserver $(HOST):$(PORT)
 
 lint: $(STAMP)

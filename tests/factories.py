@@ -7,7 +7,7 @@ import factory
 from django.utils import timezone
 
 from clearinghouse.catalogue.models import CapabilityArea, CompatibilityFamily, ItemType
-from clearinghouse.logistics.models import Hub
+from clearinghouse.logistics.models import Delivery, Hub, Route
 from clearinghouse.needs.models import Need, NeedState, Priority
 from clearinghouse.parties.models import Organisation, OrganisationKind, Region, User
 from clearinghouse.pledges.models import (
@@ -16,6 +16,7 @@ from clearinghouse.pledges.models import (
     PledgeKind,
     PledgeState,
     StockPosition,
+    SupplierOffer,
 )
 from clearinghouse.security.roles import Classification, Role
 
@@ -188,3 +189,40 @@ class HubFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Hub {n}")
     country_iso3 = "POL"
     weekly_capacity_pallets = 400
+
+
+class RouteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Route
+        skip_postgeneration_save = True
+
+    hub = factory.SubFactory(HubFactory)
+    owner = factory.LazyAttribute(lambda o: o.hub.owner)
+    origin = "depot-1"
+    weeks = 1
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Delivery
+        skip_postgeneration_save = True
+
+    hub = factory.SubFactory(HubFactory)
+    owner = factory.LazyAttribute(lambda o: o.hub.owner)
+    region = factory.SubFactory(RegionFactory)
+    weeks = 1
+
+
+class SupplierOfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupplierOffer
+        skip_postgeneration_save = True
+
+    owner = factory.SubFactory(OrgOfKindFactory, kind=OrganisationKind.COORDINATOR)
+    supplier = "Supplier Ltd"
+    item_type = factory.SubFactory(ItemTypeFactory)
+    unit_price_eur = Decimal("1000")
+    max_quantity = Decimal("50")
+    available_from = factory.LazyFunction(lambda: in_days(0))
+    lead_weeks = 2
+    origin_depot = "depot-1"

@@ -13,7 +13,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clearinghouse.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["clearinghouse", *sys.argv[1:]])
+    args = sys.argv[1:]
+    if args[:1] == ["export-instance"]:
+        args[0] = "export_instance"  # Django names commands after their modules
+    execute_from_command_line(["clearinghouse", *args])
 
 
 if __name__ == "__main__":

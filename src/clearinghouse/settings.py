@@ -28,12 +28,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "clearinghouse.security",
     "clearinghouse.parties",
     "clearinghouse.catalogue",
     "clearinghouse.needs",
     "clearinghouse.pledges",
     "clearinghouse.logistics",
+    "clearinghouse.planning",
     "clearinghouse.reports",
     "clearinghouse.demo",
 ]
@@ -144,3 +147,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Long jobs (plan solves) go to a queue in the database; `clearinghouse db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

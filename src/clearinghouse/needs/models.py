@@ -35,7 +35,8 @@ NEED_LIFECYCLE = StateMachine(
         ("return", [S.SUBMITTED], S.DRAFT),
         ("validate", [S.SUBMITTED], S.VALIDATED),
         ("open", [S.VALIDATED], S.OPEN),
-        ("cover_partly", [S.OPEN], S.PARTLY_COVERED),
+        # An adopted re-plan may cover less of a covered need than the plan before it.
+        ("cover_partly", [S.OPEN, S.COVERED], S.PARTLY_COVERED),
         ("cover", [S.OPEN, S.PARTLY_COVERED], S.COVERED),
         ("reopen", [S.PARTLY_COVERED, S.COVERED], S.OPEN),
         ("deliver", [S.COVERED], S.DELIVERED),

@@ -38,6 +38,8 @@ PLEDGE_LIFECYCLE = StateMachine(
         ("ship", [S.ALLOCATED], S.SHIPPED),
         ("deliver", [S.SHIPPED], S.DELIVERED),
         ("withdraw", [S.OFFERED, S.ACCEPTED, S.ALLOCATED], S.WITHDRAWN),
+        # An adopted re-plan that no longer uses an allocated pledge frees it again.
+        ("release", [S.ALLOCATED], S.ACCEPTED),
     ],
 )
 EDITABLE_STATES = (S.OFFERED,)
@@ -233,3 +235,30 @@ class BackfillOrder(Versioned):
 
     def __str__(self):
         return f"Backfill {self.quantity:g} by {self.expected_date}"
+
+
+class SupplierOffer(Controlled, Versioned):
+    """What a fund can buy: an item from a supplier at a unit price, up to a quantity, after a
+    lead time from the order (DESIGN.md, Supplier offer)."""
+
+    supplier = models.CharField(max_length=150)
+    item_type = models.ForeignKey(
+        "catalogue.ItemType", on_delete=models.PROTECT, related_name="supplier_offers"
+    )
+    unit_price_eur = models.DecimalField(
+        "unit price in EUR", max_digits=16, decimal_places=2, validators=[MinValueValidator(0.01)]
+    )
+    max_quantity = models.DecimalField(
+        max_digits=14, decimal_places=3, validators=[MinValueValidator(0.001)]
+    )
+    available_from = models.DateField(help_text="The earliest day an order can be placed.")
+    lead_weeks = models.PositiveSmallIntegerField(help_text="Weeks from the order to readiness.")
+    origin_depot = models.CharField(max_length=150, help_text="Where the goods are ready.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["item_type", "unit_price_eur", "id"]
+
+    def __str__(self):
+        return f"Offer {self.pk}: {self.supplier}, {self.item_type}, EUR {self.unit_price_eur:,.2f}"

@@ -1,0 +1,111 @@
+"""What-if changes applied to a snapshot: the instance of a plan variant.
+
+A change is a small JSON object; a list of them is stored with the what-if plan so that it can
+be read, compared and re-run. Bad changes are refused naming their JSON path.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from clearinghouse.core.errors import DomainError
+
+KINDS = {
+    "withdraw_donor": "withdraw every pledge and fund of a donor",
+    "withdraw_pledge": "withdraw one pledge or fund",
+    "close_hub": "close a hub for some weeks",
+    "add_pledge": "add a hypothetical pledge",
+    "set_priority": "change a need's priority",
+}
+
+
+def _fail(path: str, message: str):
+    raise DomainError(path, message)
+
+
+def _int(change: dict, key: str, path: str, low: int, high: int) -> int:
+    value = change.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        _fail(f"{path}.{key}", f"must be a whole number from {low} to {high}")
+    return value
+
+
+def apply_changes(instance: dict, changes: list) -> dict:
+    """A copy of ``instance`` with ``changes`` applied; the original is left as it was."""
+    if not isinstance(changes, list) or not changes:
+        _fail("changes", "a what-if needs at least one change")
+    out = copy.deepcopy(instance)
+    horizon = out["horizon_weeks"]
+    fixed = {f.get("pledge") for f in out.get("fixed", [])} | {
+        f.get("fund") for f in out.get("fixed", [])}
+    for i, change in enumerate(changes):
+        path = f"changes[{i}]"
+        if not isinstance(change, dict) or change.get("kind") not in KINDS:
+            _fail(f"{path}.kind", f"must be one of {', '.join(KINDS)}")
+        kind = change["kind"]
+        if kind == "withdraw_donor":
+            donor = change.get("donor")
+            donors = {p["donor"] for p in out["pledges"] + out.get("funds", [])}
+            if donor not in donors:
+                _fail(f"{path}.donor", "no pledge or fund of this donor is in the plan")
+            def kept(row, donor=donor):
+                return row["donor"] != donor or row["id"] in fixed
+
+            out["pledges"] = [p for p in out["pledges"] if kept(p)]
+            out["funds"] = [f for f in out.get("funds", []) if kept(f)]
+        elif kind == "withdraw_pledge":
+            pid = change.get("pledge")
+            if pid in fixed:
+                _fail(f"{path}.pledge", "this pledge is already on the move (fixed)")
+            ids = {p["id"] for p in out["pledges"] + out.get("funds", [])}
+            if pid not in ids:
+                _fail(f"{path}.pledge", "no such pledge or fund in the plan")
+            out["pledges"] = [p for p in out["pledges"] if p["id"] != pid]
+            out["funds"] = [f for f in out.get("funds", []) if f["id"] != pid]
+        elif kind == "close_hub":
+            hub = next((h for h in out["hubs"] if h["id"] == change.get("hub")), None)
+            if hub is None:
+                _fail(f"{path}.hub", "no such hub in the plan")
+            first = _int(change, "from_week", path, 1, horizon)
+            last = _int(change, "to_week", path, first, horizon)
+            closed = set(hub.get("closed_weeks", [])) | set(range(first, last + 1))
+            hub["closed_weeks"] = sorted(closed)
+        elif kind == "add_pledge":
+            items = {it["id"] for it in out["items"]}
+            if change.get("item") not in items:
+                _fail(f"{path}.item", "no such item in the plan")
+            qty = change.get("quantity")
+            if isinstance(qty, bool) or not isinstance(qty, (int, float)) or qty <= 0:
+                _fail(f"{path}.quantity", "must be a positive number")
+            origins = {r["origin"] for r in out["routes"]}
+            if change.get("origin") not in origins:
+                _fail(f"{path}.origin", "no route leaves this depot")
+            out["pledges"].append({
+                "id": f"H{i + 1}", "donor": str(change.get("donor") or "hypothetical"),
+                "item": change["item"], "quantity": qty, "origin": change["origin"],
+                "available_week": _int(change, "available_week", path, 1, horizon),
+            })
+        elif kind == "set_priority":
+            need = next((n for n in out["needs"] if n["id"] == change.get("need")), None)
+            if need is None:
+                _fail(f"{path}.need", "no such need in the plan")
+            if change.get("priority") not in out["priority_weights"]:
+                _fail(f"{path}.priority", f"must be one of {', '.join(out['priority_weights'])}")
+            need["priority"] = change["priority"]
+    return out
+
+
+def describe_change(change: dict) -> str:
+    kind = change.get("kind")
+    if kind == "withdraw_donor":
+        return f"{change['donor']} withdraws all its pledges"
+    if kind == "withdraw_pledge":
+        return f"pledge {change['pledge']} withdrawn"
+    if kind == "close_hub":
+        return f"hub {change['hub']} closed weeks {change['from_week']}–{change['to_week']}"
+    if kind == "add_pledge":
+        return (f"hypothetical pledge of {change['quantity']:g} × item {change['item']} at "
+                f"{change['origin']} from week {change['available_week']}")
+    if kind == "set_priority":
+        return f"need {change['need']} priority {change['priority']}"
+    return str(change)

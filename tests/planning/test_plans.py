@@ -1,0 +1,224 @@
+"""Plans in the database: snapshot, the worker's solve, adoption, staleness, fixed allocations,
+pins and forbidden pairs."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from clearinghouse.core.errors import DomainError, IllegalTransition
+from clearinghouse.core.lifecycle import transition
+from clearinghouse.needs.models import Need, NeedState
+from clearinghouse.planning import services
+from clearinghouse.planning.models import Allocation, Plan, PlanState
+from clearinghouse.planning.snapshot import take_snapshot
+from clearinghouse.planning.solver import parse_instance
+from clearinghouse.pledges.models import PLEDGE_LIFECYCLE, Pledge, PledgeState
+from tests.factories import PledgeFactory
+
+from .world import run_worker
+
+pytestmark = pytest.mark.django_db
+
+
+def solved(user, django_capture_on_commit_callbacks, **kw) -> Plan:
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = services.run_plan(user, **kw)
+    assert plan.state == PlanState.QUEUED
+    run_worker()
+    plan.refresh_from_db()
+    assert plan.state == PlanState.SOLVED, plan.error
+    return plan
+
+
+def test_snapshot_is_a_valid_instance_of_what_the_coordinator_sees(world):
+    hidden = PledgeFactory(item_type=world.shells, state=PledgeState.ACCEPTED,
+                           origin_depot="DEU depot 1", release_coordinator=False)
+    offered = PledgeFactory(item_type=world.shells, state=PledgeState.OFFERED,
+                            origin_depot="DEU depot 1")
+    inst = take_snapshot(world.coordinator).instance
+    parse_instance(inst)  # schema and meaning checks of the contract
+    pledges = {p["id"] for p in inst["pledges"]}
+    assert pledges == {f"P{world.deu.pk}", f"P{world.pol.pk}"}
+    assert f"P{hidden.pk}" not in pledges and f"P{offered.pk}" not in pledges
+    assert [f["id"] for f in inst["funds"]] == [f"F{world.fund.pk}"]
+    assert inst["funds"][0]["non_lethal_only"] is True
+    needs = {n["id"]: n for n in inst["needs"]}
+    assert needs[f"N{world.critical.pk}"]["priority"] == "critical"
+    assert needs[f"N{world.low.pk}"]["region"] == "west"
+    assert inst["hubs"] == [{"id": "rze", "capacity_pallets": 10}]
+
+
+def test_snapshot_reads_only_what_the_user_may_see(world):
+    # A donor sees its own pledges only; a plan is the coordinator's, but the snapshot obeys
+    # visible_to(user) whoever asks.
+    inst = take_snapshot(world.pol_rep).instance
+    assert {p["id"] for p in inst["pledges"]} == {f"P{world.pol.pk}"}
+    assert inst["hubs"] == []
+
+
+def test_plan_is_solved_by_the_worker_and_stored(world, django_capture_on_commit_callbacks):
+    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
+    assert plan.status == "optimal" and plan.progress == 100 or plan.phase
+    by_need = {}
+    for a in plan.allocations.all():
+        by_need[a.need_id] = by_need.get(a.need_id, 0) + a.quantity
+    # 170 shells, capacity 10 pallets a week = 100 shells a week: the critical need first.
+    assert by_need[world.critical.pk] == pytest.approx(100)
+    assert by_need[world.low.pk] == pytest.approx(70)
+    assert plan.value >= plan.greedy_value - 1e-9
+    assert plan.bound >= plan.value - 1e-9
+    gap = plan.gaps.get(need=world.low)
+    assert gap.missing == pytest.approx(30) and gap.reasons
+
+
+def test_only_coordinators_run_plans(world):
+    with pytest.raises(PermissionDenied):
+        services.run_plan(world.deu_rep)
+    with pytest.raises(DomainError) as err:
+        services.run_plan(world.coordinator, horizon=0)
+    assert err.value.field == "horizon_weeks"
+    assert not Plan.objects.exists()
+
+
+def test_adopt_moves_pledges_and_needs(world, django_capture_on_commit_callbacks):
+    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
+    services.adopt_plan(world.coordinator, plan, plan.version)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.ADOPTED and plan.adopted_by == world.coordinator
+    assert Pledge.objects.get(pk=world.deu.pk).state == PledgeState.ALLOCATED
+    assert Pledge.objects.get(pk=world.pol.pk).state == PledgeState.ALLOCATED
+    assert Pledge.objects.get(pk=world.fund.pk).state == PledgeState.ALLOCATED
+    assert Need.objects.get(pk=world.critical.pk).state == NeedState.COVERED
+    assert Need.objects.get(pk=world.low.pk).state == NeedState.PARTLY_COVERED
+
+
+def test_a_new_adoption_supersedes_and_releases(world, django_capture_on_commit_callbacks):
+    first = solved(world.coordinator, django_capture_on_commit_callbacks)
+    services.adopt_plan(world.coordinator, first, first.version)
+    # The polish pledge is withdrawn; the next plan covers less of the low need.
+    transition(Pledge.objects.get(pk=world.pol.pk), PLEDGE_LIFECYCLE, "withdraw")
+    second = solved(world.coordinator, django_capture_on_commit_callbacks)
+    services.adopt_plan(world.coordinator, second, second.version)
+    first.refresh_from_db()
+    assert first.state == PlanState.SUPERSEDED
+    low = Need.objects.get(pk=world.low.pk)
+    assert low.state == NeedState.PARTLY_COVERED
+    assert sum(a.quantity for a in second.allocations.filter(need=low)) == pytest.approx(20)
+
+
+def test_stale_plan_is_refused_and_nothing_changes(world, django_capture_on_commit_callbacks):
+    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
+    transition(Pledge.objects.get(pk=world.pol.pk), PLEDGE_LIFECYCLE, "withdraw")
+    with pytest.raises(DomainError) as err:
+        services.adopt_plan(world.coordinator, plan, plan.version)
+    assert err.value.field == "plan"
+    assert f"pledge {world.pol.pk} no longer planned" in str(err.value)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.SOLVED
+    assert Pledge.objects.get(pk=world.deu.pk).state == PledgeState.ACCEPTED
+    assert Need.objects.get(pk=world.critical.pk).state == NeedState.OPEN
+
+
+def test_adoption_is_all_or_nothing(world, django_capture_on_commit_callbacks, monkeypatch):
+    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
+    # Fault injected after the pledges have moved: the last need's step fails, and adoption
+    # must undo everything it did (the database, not this test, does the undoing).
+    steps = services._need_steps
+
+    def failing(need, allocated):
+        if need.pk == world.low.pk:
+            raise IllegalTransition("need", need.state, "cover_partly", "partly_covered", [])
+        return steps(need, allocated)
+
+    monkeypatch.setattr(services, "_need_steps", failing)
+    with pytest.raises(IllegalTransition):
+        services.adopt_plan(world.coordinator, plan, plan.version)
+    plan.refresh_from_db()
+    assert plan.state == PlanState.SOLVED and plan.adopted_by is None
+    assert set(Pledge.objects.values_list("state", flat=True)) == {PledgeState.ACCEPTED}
+    assert Need.objects.get(pk=world.critical.pk).state == NeedState.OPEN
+
+
+def test_stale_version_and_what_if_cannot_be_adopted(world, django_capture_on_commit_callbacks):
+    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
+    with pytest.raises(DomainError) as err:
+        services.adopt_plan(world.coordinator, plan, plan.version - 1)
+    assert err.value.field == "version"
+    with django_capture_on_commit_callbacks(execute=True):
+        what_if = services.run_what_if(world.coordinator, plan,
+                                       [{"kind": "withdraw_donor", "donor": "POL"}])
+    run_worker()
+    what_if.refresh_from_db()
+    with pytest.raises(DomainError) as err:
+        services.adopt_plan(world.coordinator, what_if, what_if.version)
+    assert err.value.field == "kind"
+    with pytest.raises(PermissionDenied):
+        services.adopt_plan(world.deu_rep, plan, plan.version)
+
+
+def test_shipped_allocations_are_fixed_in_later_plans(world, django_capture_on_commit_callbacks):
+    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
+    services.adopt_plan(world.coordinator, plan, plan.version)
+    shipped = {(a.need_id, a.hub_id, a.ship_week, a.quantity)
+               for a in plan.allocations.filter(pledge=world.deu)}
+    transition(Pledge.objects.get(pk=world.deu.pk), PLEDGE_LIFECYCLE, "ship")
+    again = solved(world.coordinator, django_capture_on_commit_callbacks)
+    kept = again.allocations.filter(pledge=world.deu)
+    assert kept and all(a.fixed for a in kept)
+    assert {(a.need_id, a.hub_id, a.ship_week, a.quantity) for a in kept} == shipped
+    assert not again.allocations.filter(pledge=world.pol, fixed=True).exists()
+
+
+def test_pins_and_forbidden_pairs(world, django_capture_on_commit_callbacks):
+    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
+    pol_to_low = plan.allocations.filter(pledge=world.pol, need=world.low).first()
+    assert pol_to_low is None or pol_to_low.quantity < 50 + 1e-9
+    services.forbid_pair(world.coordinator, world.deu, world.low, "kept for the east")
+    with pytest.raises(DomainError):
+        services.forbid_pair(world.coordinator, world.deu, world.low)
+    deu_to_critical = plan.allocations.filter(pledge=world.deu, need=world.critical).first()
+    pin = services.pin_allocation(world.coordinator, deu_to_critical)
+    again = solved(world.coordinator, django_capture_on_commit_callbacks)
+    assert not again.allocations.filter(pledge=world.deu, need=world.low).exists()
+    pinned = again.allocations.get(pledge=world.deu, need=world.critical, fixed=True)
+    assert pinned.quantity == pytest.approx(deu_to_critical.quantity)
+    services.lift_rule(world.coordinator, pin, pin.version)
+    third = solved(world.coordinator, django_capture_on_commit_callbacks)
+    assert not third.allocations.filter(fixed=True).exists()
+
+
+def test_what_if_compares_need_by_need(world, django_capture_on_commit_callbacks):
+    from clearinghouse.planning.compare import compare
+
+    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
+    with pytest.raises(DomainError) as err:
+        services.run_what_if(world.coordinator, plan, [{"kind": "close_hub", "hub": "nowhere"}])
+    assert err.value.field == "changes[0].hub"
+    with django_capture_on_commit_callbacks(execute=True):
+        what_if = services.run_what_if(world.coordinator, plan,
+                                       [{"kind": "withdraw_donor", "donor": "POL"}])
+    run_worker()
+    what_if.refresh_from_db()
+    assert what_if.state == PlanState.SOLVED and what_if.value < plan.value
+    result = compare(plan, what_if)
+    low = next(r for r in result["needs"] if r["need"] == world.low.pk)
+    assert low["base_allocated"] == pytest.approx(70)
+    assert low["other_allocated"] == pytest.approx(20)
+    assert result["losers"] == 1 and result["gainers"] == 0
+    crit = next(r for r in result["base_by_priority"] if r["priority"] == "critical")
+    assert crit["coverage"] == pytest.approx(1.0)
+
+
+def test_failed_snapshot_marks_the_plan_failed(world, django_capture_on_commit_callbacks):
+    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
+    broken = dict(plan.instance, horizon_weeks=0)
+    bad = Plan.objects.create(owner=plan.owner, name="broken", start_date=plan.start_date,
+                              instance=broken, created_by=world.coordinator)
+    from clearinghouse.planning.tasks import solve_plan
+
+    solve_plan.enqueue(bad.pk)
+    run_worker()
+    bad.refresh_from_db()
+    assert bad.state == PlanState.FAILED and "$.horizon_weeks" in bad.error
+    assert not Allocation.objects.filter(plan=bad).exists()
