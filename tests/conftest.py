@@ -5,6 +5,7 @@ from clearinghouse.parties.models import OrganisationKind
 from clearinghouse.security.roles import Classification, Role
 
 from .factories import OrganisationFactory, OrgOfKindFactory, RecipientFactory, UserFactory
+from .planning.world import world  # noqa: F401 (the planning world, a fixture for every folder)
 
 
 @pytest.fixture(autouse=True)

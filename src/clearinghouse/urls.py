@@ -39,6 +39,7 @@ urlpatterns = [
     path("pledges/", include("clearinghouse.pledges.urls")),
     path("organisations/", include("clearinghouse.parties.urls")),
     path("catalogue/", include("clearinghouse.catalogue.urls")),
+    path("plans/", include("clearinghouse.planning.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
     path("api/me/", parties.me, name="me"),

@@ -33,6 +33,8 @@ NAVIGATION = (
     ("Stock", "pledges:stock-list", (Role.DONOR_REPRESENTATIVE, Role.COORDINATOR, Role.AUDITOR)),
     ("Organisations", "parties:list", ()),
     ("Catalogue", "catalogue:list", ()),
+    ("Plans", "planning:list", (Role.COORDINATOR, Role.AUDITOR)),
+    ("Ask list", "planning:asks", ()),
 )
 
 

@@ -42,6 +42,22 @@ def visible_needs(user):
     )
 
 
+def planned_for(need, user) -> list:
+    """The adopted plan's allocations to ``need`` the user sees; hub and weeks only where the
+    user has need-to-know of the movement (DESIGN.md, rule 4)."""
+    from clearinghouse.planning.models import Allocation, PlanState
+
+    visible_pledges = set(Pledge.objects.visible_to(user).filter(allocations__need=need)
+                          .values_list("pk", flat=True))
+    rows = list(Allocation.objects.visible_to(user).with_movement(user)
+                .filter(need=need, plan__state=PlanState.ADOPTED)
+                .select_related("plan", "hub").order_by("arrival_week", "id"))
+    for a in rows:
+        a.shown_pledge_id = a.pledge_id if a.pledge_id in visible_pledges else None
+        a.arrive_on = a.plan.week_start(a.arrival_week) if a.movement_visible else None
+    return rows
+
+
 @login_required
 def need_detail(request, pk: int):
     user = request.user
@@ -55,6 +71,7 @@ def need_detail(request, pk: int):
     context = {
         "need": need,
         "pledges": pledges,
+        "planned": planned_for(need, user),
         "coverage": coverage_for([need], user)[need.pk],
         "actions": lifecycle_buttons(user, need, NEED_LIFECYCLE, "needs", NEED_IRREVERSIBLE),
         "edit_url": reverse("needs:edit", args=[need.pk]) if can_edit else "",
