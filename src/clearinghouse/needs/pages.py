@@ -71,7 +71,8 @@ def need_detail(request, pk: int):
     context = {
         "need": need,
         "pledges": pledges,
-        "planned": planned_for(need, user),
+        "planned": (planned := planned_for(need, user)),
+        "planned_total": sum(a.quantity for a in planned),
         "coverage": coverage_for([need], user)[need.pk],
         "actions": lifecycle_buttons(user, need, NEED_LIFECYCLE, "needs", NEED_IRREVERSIBLE),
         "edit_url": reverse("needs:edit", args=[need.pk]) if can_edit else "",
