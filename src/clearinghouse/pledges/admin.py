@@ -5,7 +5,14 @@ from clearinghouse.core.admin import ServiceAdmin, VisibleAdmin
 from clearinghouse.needs.models import Need
 from clearinghouse.security.roles import sees_donors
 
-from .models import DONOR_REVEALING, PLEDGE_LIFECYCLE, BackfillOrder, Pledge, StockPosition
+from .models import (
+    DONOR_REVEALING,
+    PLEDGE_LIFECYCLE,
+    BackfillOrder,
+    Pledge,
+    StockPosition,
+    SupplierOffer,
+)
 from .services import act_on_pledge
 
 
@@ -118,3 +125,12 @@ class BackfillOrderAdmin(VisibleAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SupplierOffer)
+class SupplierOfferAdmin(VisibleAdmin):
+    list_display = ("supplier", "item_type", "unit_price_eur", "max_quantity", "available_from",
+                    "lead_weeks", "origin_depot")
+    list_filter = ("supplier",)
+    search_fields = ("supplier", "item_type__name", "origin_depot")
+    list_select_related = ("item_type",)

@@ -36,3 +36,9 @@ rules.add_perm("pledges.view_backfillorder", rules.is_authenticated)
 rules.add_perm("pledges.add_backfillorder", is_donor_representative & owns_position)
 rules.add_perm("pledges.change_backfillorder", is_donor_representative & owns_position)
 rules.add_perm("pledges.delete_backfillorder", rules.always_deny)
+
+# Supplier offers are collected and kept by the coordinator for the funds to buy from.
+rules.add_perm("pledges.view_supplieroffer", rules.is_authenticated)
+rules.add_perm("pledges.add_supplieroffer", is_coordinator)
+rules.add_perm("pledges.change_supplieroffer", is_coordinator)
+rules.add_perm("pledges.delete_supplieroffer", rules.always_deny)
