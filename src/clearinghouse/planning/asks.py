@@ -16,6 +16,7 @@ from clearinghouse.needs.models import Need
 from clearinghouse.security.roles import Audience, audiences
 
 from .models import Gap, Plan
+from .snapshot import item_names, readable
 
 REASONS = {
     "no_compatible_supply": "nothing offered fits",
@@ -53,6 +54,9 @@ class Ask:
 def asks_for(plan: Plan, user) -> list[Ask]:
     """One ask per gap of ``plan`` whose need ``user`` sees, the most important first."""
     full = Audience.COORDINATOR in audiences(user)
+    names = {}
+    if full:
+        names = item_names(plan)
     gaps = (Gap.objects.filter(plan=plan, need__in=Need.objects.visible_to(user))
             .select_related("need__item_type", "need__family", "need__region"))
     out = []
@@ -67,8 +71,8 @@ def asks_for(plan: Plan, user) -> list[Ask]:
             if isinstance(week, int) and week >= 1:
                 weeks.append(week)
             if full:
-                explained.append(" ".join(filter(None, (reason.get("message"),
-                                                        reason.get("would_close")))))
+                said = (reason.get("message"), reason.get("would_close"))
+                explained.append(readable(" Would close: ".join(filter(None, said)), names))
         ready_by = plan.week_start(min(weeks)) if weeks else None
         out.append(Ask(gap.need, gap.missing, gap.late, codes, ready_by, explained))
     out.sort(key=lambda a: (a.need.priority, a.need.required_by, a.need.pk))

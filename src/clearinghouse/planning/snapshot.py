@@ -8,6 +8,7 @@ records the version of every record read: a plan whose records changed since is 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -290,3 +291,25 @@ def _moving(user, start, pledges, need_qty, pledge_qty, hub_ids) -> list[dict]:
                       "hub": a.hub.code, "ship_week": week_of(start, ship_on),
                       "quantity": _num(a.quantity)})
     return fixed
+
+
+def item_names(plan) -> dict[int, str]:
+    """Names of the items in ``plan``'s snapshot, by id."""
+    pks = [pk_of(i["id"]) for i in plan.instance["items"]]
+    return dict(ItemType.objects.filter(pk__in=pks).values_list("pk", "name"))
+
+
+_IDS = re.compile(r"\b(?:(need|pledge|fund|offer|item) )?([NPFOI])(\d+)\b")
+_NOUN = {"N": "need", "P": "pledge", "F": "fund", "O": "offer", "I": "item"}
+
+
+def readable(text: str, item_names: dict[int, str]) -> str:
+    """The solver's words with the snapshot's ids as people say them: ``need 12``, the item's
+    name (the solver only knows ``N12`` and ``I9``)."""
+    def name(found: re.Match) -> str:
+        kind, pk = found[2], int(found[3])
+        if kind == "I":
+            return item_names.get(pk, f"item {pk}")
+        return f"{_NOUN[kind]} {pk}"
+
+    return _IDS.sub(name, text or "")

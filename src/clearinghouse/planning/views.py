@@ -18,7 +18,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clearinghouse.catalogue.models import ItemType
 from clearinghouse.core.errors import StaleEdit
 from clearinghouse.core.pages import parse_version, refusal_text
 from clearinghouse.core.web import classify
@@ -28,7 +27,7 @@ from . import services
 from .compare import by_priority, compare, need_lines
 from .forms import CHANGE_FIELDS, RunPlanForm, WhatIfForm
 from .models import Plan, PlanKind, PlanState
-from .snapshot import pk_of
+from .snapshot import item_names, readable
 from .variants import describe_change
 
 ACTIVE = (PlanState.QUEUED, PlanState.RUNNING)
@@ -87,6 +86,16 @@ def _area_coverage(lines, user) -> list[dict]:
             for a in sorted(weight)]
 
 
+def _readable_gaps(plan: Plan, visible: set[int]) -> list:
+    names = item_names(plan)
+    gaps = list(plan.gaps.filter(need__in=visible).select_related("need")[:SHOWN_ROWS])
+    for gap in gaps:
+        gap.shown = [{"code": r.get("code"), "message": readable(r.get("message"), names),
+                      "would_close": readable(r.get("would_close"), names)}
+                     for r in gap.reasons]
+    return gaps
+
+
 @login_required
 def plan_detail(request, pk: int):
     user = request.user
@@ -104,7 +113,7 @@ def plan_detail(request, pk: int):
             "by_priority": by_priority(lines.values()),
             "by_area": _area_coverage(lines, user),
             "lines": shown[:SHOWN_ROWS], "lines_total": len(shown),
-            "gaps": plan.gaps.filter(need__in=visible).select_related("need")[:SHOWN_ROWS],
+            "gaps": _readable_gaps(plan, visible),
             "gaps_total": plan.gaps.filter(need__in=visible).count(),
             "can_adopt": plan.state == PlanState.SOLVED and plan.kind == PlanKind.PLAN
             and rules.has_perm("planning.adopt_plan", user, plan),
@@ -154,8 +163,7 @@ def plan_what_if(request, pk: int):
     base = get_object_or_404(visible_plans(user), pk=pk)
     if not rules.has_perm("planning.add_plan", user):
         raise PermissionDenied("You may not run a what-if.")
-    names = {f"I{pk}": name for pk, name in ItemType.objects.filter(
-        pk__in=[pk_of(i["id"]) for i in base.instance["items"]]).values_list("pk", "name")}
+    names = {f"I{pk}": name for pk, name in item_names(base).items()}
     form = WhatIfForm(request.POST or None, instance=base.instance, item_names=names)
     status = 200
     if request.method == "POST":
