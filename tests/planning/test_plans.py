@@ -222,3 +222,12 @@ def test_failed_snapshot_marks_the_plan_failed(world, django_capture_on_commit_c
     bad.refresh_from_db()
     assert bad.state == PlanState.FAILED and "$.horizon_weeks" in bad.error
     assert not Allocation.objects.filter(plan=bad).exists()
+
+
+def test_solver_words_are_made_readable():
+    from clearinghouse.planning.snapshot import readable
+
+    said = "pledge P7 goes to N12 (critical); 30 more of item I3 at depot DEU depot 1; fund F2"
+    assert readable(said, {3: "155 mm shell"}) == (
+        "pledge 7 goes to need 12 (critical); 30 more of 155 mm shell at depot DEU depot 1; "
+        "fund 2")
