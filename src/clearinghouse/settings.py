@@ -134,7 +134,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ClassificationEnum": "clearinghouse.security.roles.Classification"},
+    "ENUM_NAME_OVERRIDES": {
+        "ClassificationEnum": "clearinghouse.security.roles.Classification",
+        "PlanKindEnum": "clearinghouse.planning.models.PlanKind",
+        "PlanRuleKindEnum": "clearinghouse.planning.models.RuleKind",
+    },
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -10,6 +10,7 @@ from clearinghouse.core.web import toggle_large_type
 from clearinghouse.logistics.api.views import HubViewSet
 from clearinghouse.needs.api.views import NeedViewSet
 from clearinghouse.parties.api import views as parties
+from clearinghouse.planning.api import views as planning
 from clearinghouse.pledges.api import views as pledges
 from clearinghouse.reports.views import start
 
@@ -29,6 +30,8 @@ router.register("pledges", pledges.PledgeViewSet, basename="pledge")
 router.register("stock-positions", pledges.StockPositionViewSet, basename="stockposition")
 router.register("backfill-orders", pledges.BackfillOrderViewSet, basename="backfillorder")
 router.register("hubs", HubViewSet, basename="hub")
+router.register("plans", planning.PlanViewSet, basename="plan")
+router.register("plan-rules", planning.PlanRuleViewSet, basename="planrule")
 
 urlpatterns = [
     path("", start, name="start"),
@@ -41,6 +44,10 @@ urlpatterns = [
     path("catalogue/", include("clearinghouse.catalogue.urls")),
     path("plans/", include("clearinghouse.planning.urls")),
     path("admin/", admin.site.urls),
+    path("api/plans/<int:plan_pk>/allocations/",
+         planning.AllocationViewSet.as_view({"get": "list"}), name="plan-allocations"),
+    path("api/plans/<int:plan_pk>/gaps/", planning.GapViewSet.as_view({"get": "list"}),
+         name="plan-gaps"),
     path("api/", include(router.urls)),
     path("api/me/", parties.me, name="me"),
     path("api/token/", obtain_auth_token, name="api-token"),

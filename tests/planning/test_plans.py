@@ -59,7 +59,7 @@ def test_snapshot_reads_only_what_the_user_may_see(world):
 
 def test_plan_is_solved_by_the_worker_and_stored(world, django_capture_on_commit_callbacks):
     plan = solved(world.coordinator, django_capture_on_commit_callbacks)
-    assert plan.status == "optimal" and plan.progress == 100 or plan.phase
+    assert plan.status == "optimal" and plan.progress == 100 and plan.phase == "solved"
     by_need = {}
     for a in plan.allocations.all():
         by_need[a.need_id] = by_need.get(a.need_id, 0) + a.quantity

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from clearinghouse.needs.models import Need
-from clearinghouse.security.roles import Audience, audiences
 
-from .models import Gap, Plan
+from .models import Plan
 from .snapshot import item_names, readable
+from .visibility import gaps_for, reasons_for, sees_everything
 
 REASONS = {
     "no_compatible_supply": "nothing offered fits",
@@ -25,6 +25,7 @@ REASONS = {
     "hub_capacity": "hub capacity used up",
     "restricted": "restricted by region, earmark or fund rules",
     "budget": "funds or supplier offers exhausted",
+    "other": "not enough supply in time",
 }
 
 
@@ -53,16 +54,14 @@ class Ask:
 
 def asks_for(plan: Plan, user) -> list[Ask]:
     """One ask per gap of ``plan`` whose need ``user`` sees, the most important first."""
-    full = Audience.COORDINATOR in audiences(user)
-    names = {}
-    if full:
-        names = item_names(plan)
-    gaps = (Gap.objects.filter(plan=plan, need__in=Need.objects.visible_to(user))
-            .select_related("need__item_type", "need__family", "need__region"))
+    full = sees_everything(user)
+    names = item_names(plan) if full else {}
+    gaps = gaps_for(user, plan).filter(need__in=Need.objects.visible_to(user)).select_related(
+        "need__item_type", "need__family", "need__region")
     out = []
     for gap in gaps:
         codes, weeks, explained = [], [], []
-        for reason in gap.reasons:
+        for reason in reasons_for(user, gap.reasons):
             code = reason.get("code")
             if code and code not in codes:
                 codes.append(code)

@@ -42,6 +42,7 @@ def solve_plan(plan_id: int) -> str:
         doc = result.to_plan()
         _progress(plan_id, "storing the plan", 90)
         store_plan(plan_id, doc, result.stats)
+        _progress(plan_id, "solved", 100)
     except InstanceError as exc:
         _fail(plan_id, f"The snapshot is not a valid instance: {exc}")
     except Exception:  # the plan must say it failed, whatever failed

@@ -1,0 +1,128 @@
+"""Who sees which plan, which of its gaps, and how much of a gap's reasons (DESIGN.md, who sees
+what). One place for the API and the pages (the ask list).
+
+- A plan is visible in full through ``Plan.objects.visible_to(user)`` (coordinators, auditors,
+  and anyone the plan is released to). Its figures (value, coverage, bound...) are aggregates
+  over every record of the snapshot, so only these readers get them (rule 5).
+- The adopted plan is also visible, thin (name, dates, state), to those who take part in it:
+  the recipient side, and whoever sees one of its allocations (the sending donor, the hub
+  operator). Everything else about a plan is absent (404, rule 6).
+- Gaps: coordinators and auditors see every gap of a plan, with the solver's reasons. Others
+  see the gaps of the adopted plan for needs they see, and of each reason only its code, a
+  generic message and the whitelisted fields of what would close it: no hub, origin, week of
+  handling, fund, pledge or free text of the solver (rules 4 and 6).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from clearinghouse.needs.models import Need
+from clearinghouse.security.roles import Audience, audiences
+
+from .models import Allocation, Gap, Plan, PlanState
+
+
+def sees_everything(user) -> bool:
+    """Coordinators and auditors: every plan's allocations, movement, gaps and snapshot."""
+    return Audience.COORDINATOR in audiences(user)
+
+
+def plans_for(user) -> QuerySet:
+    """Plans ``user`` may open, annotated ``figures_shown`` (False where seen thin)."""
+    full = Plan.objects.visible_to(user)
+    org_id = getattr(user, "organisation_id", None) if user.is_authenticated else None
+    if org_id is None:
+        return Plan.objects.none()
+    thin = Q(state=PlanState.ADOPTED, classification__lte=user.clearance)
+    if Audience.RECIPIENT not in audiences(user):
+        thin &= Exists(Allocation.objects.visible_to(user).filter(plan=OuterRef("pk")))
+    return Plan.objects.filter(Q(pk__in=full.values("pk")) | thin).annotate(
+        figures_shown=Exists(full.filter(pk=OuterRef("pk")))
+    )
+
+
+def gaps_for(user, plan: Plan) -> QuerySet:
+    """The gaps of ``plan`` (one ``plans_for(user)`` gives) that ``user`` may see."""
+    gaps = Gap.objects.filter(plan=plan)
+    if sees_everything(user):
+        return gaps
+    if plan.state != PlanState.ADOPTED:
+        return gaps.none()
+    return gaps.filter(need__in=Need.objects.visible_to(user).values("pk"))
+
+
+# -- the reasons of a gap, for readers without movement data -----------------------------------
+
+GENERIC_MESSAGES = {
+    "no_compatible_supply": "No pledge or offer of this item is available for this need.",
+    "taken_by_higher_value": "The compatible supply goes to needs of higher value.",
+    "too_late": "The available supply cannot arrive by the required date.",
+    "hub_capacity": "Logistics capacity is exhausted when this need would be served.",
+    "restricted": "The available supply is restricted away from this need "
+                  "(region, earmark or fund rules).",
+    "budget": "The funds that may buy for this need are spent.",
+}
+OTHER = "other"
+OTHER_MESSAGE = "Not enough supply reaches this need in time."
+# What would close a gap, as a reader without movement data may see it: what kind of step, the
+# goods, how many, where and by when they must arrive. Not kept: hubs, depots, weeks of handling,
+# pallets, funds, offers, prices, pledges, restrictions, and the need (the gap names it).
+ASK_FIELDS = ("kind", "priority", "item", "family", "quantity", "region", "ready_by_week",
+              "arrival_week", "due_week")
+ASK_KINDS = {"supply", "capacity", "funds", "release"}
+
+
+def _whitelisted(value: Any) -> dict | None:
+    if not isinstance(value, dict):
+        return None
+    kept = {k: value[k] for k in ASK_FIELDS
+            if k in value and isinstance(value[k], (str, int, float))
+            and not isinstance(value[k], bool)}
+    if kept.get("kind") not in ASK_KINDS:
+        kept.pop("kind", None)
+    return kept or None
+
+
+def _told(ask: dict | None) -> str | None:
+    """``would_close`` in words, from the whitelisted ask only (the solver's text may name a
+    hub, a depot or a week of handling)."""
+    if not ask or "quantity" not in ask:
+        return None
+    qty = ask["quantity"]
+    qty = f"{qty:g}" if isinstance(qty, float) else str(qty)
+    what = (f"item {ask['item']}" if "item" in ask
+            else f"family {ask['family']}" if "family" in ask else "the goods needed")
+    text = f"{qty} more units of {what}"
+    if "region" in ask:
+        text += f", arriving in region {ask['region']}"
+    week = ask.get("arrival_week", ask.get("due_week"))
+    if week is not None:
+        text += f" by week {week}"
+    return text
+
+
+def masked_reason(reason: Any) -> dict:
+    """One reason as a reader without movement data sees it (built from a whitelist only)."""
+    raw = reason if isinstance(reason, dict) else {}
+    code = raw.get("code")
+    if code not in GENERIC_MESSAGES:
+        code = OTHER
+    ask = _whitelisted(raw.get("ask"))
+    would_close = raw.get("would_close")
+    return {
+        "code": code,
+        "message": GENERIC_MESSAGES.get(code, OTHER_MESSAGE),
+        "would_close": (_whitelisted(would_close) if isinstance(would_close, dict)
+                        else _told(ask)),
+        "ask": ask,
+    }
+
+
+def reasons_for(user, reasons: Any) -> list:
+    """A gap's reasons as ``user`` may see them."""
+    if sees_everything(user):
+        return reasons if isinstance(reasons, list) else []
+    return [masked_reason(r) for r in (reasons if isinstance(reasons, list) else [])]
