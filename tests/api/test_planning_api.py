@@ -15,7 +15,9 @@ from clearinghouse.security.roles import Classification
 from tests.factories import NeedFactory, OrganisationFactory, UserFactory
 from tests.planning.world import run_worker
 
-pytestmark = pytest.mark.django_db
+# The worker closes its connection between tasks (as a worker process should): on PostgreSQL
+# that ends a test transaction, so these tests commit and are flushed after.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 MOVEMENT = ("hub", "hub_code", "ship_week", "arrival_week", "ship_on", "arrive_on", "fixed")
 

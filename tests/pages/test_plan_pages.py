@@ -11,7 +11,9 @@ from tests.planning.world import run_worker
 
 from .helpers import client_for
 
-pytestmark = pytest.mark.django_db
+# The worker closes its connection between tasks (as a worker process should): on PostgreSQL
+# that ends a test transaction, so these tests commit and are flushed after.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_through_page(world, django_capture_on_commit_callbacks) -> Plan:

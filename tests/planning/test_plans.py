@@ -18,7 +18,9 @@ from tests.factories import PledgeFactory
 
 from .world import run_worker
 
-pytestmark = pytest.mark.django_db
+# The worker closes its connection between tasks (as a worker process should): on PostgreSQL
+# that ends a test transaction, so these tests commit and are flushed after.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def solved(user, django_capture_on_commit_callbacks, **kw) -> Plan:

@@ -50,7 +50,8 @@ class World:
 
 
 def run_worker() -> None:
-    """Run the real database worker until the queue is empty."""
+    """Run the real database worker until the queue is empty (in a transactional test: the
+    worker closes connections between tasks, which would end a test's transaction)."""
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
