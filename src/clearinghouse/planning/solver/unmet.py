@@ -12,11 +12,13 @@ Each reason has ``code``, ``message``, ``would_close`` and, where a concrete ste
 ``priority``, ``item`` (None for a family need), ``family``, ``region``, ``due_week`` and
 ``quantity`` (units), plus by kind:
 
-- ``supply``: new goods: ``ready_by_week``, ``origin`` (depot), ``hub``, ``ship_week``,
-  ``arrival_week``, ``route_weeks``, ``delivery_weeks``, ``pallets``; ``hub_room_pallets`` when
-  the hub week cannot take them all. At most one supply ask per need, so supply asks with the
-  same item, region and week can be summed.
-- ``capacity``: ``pallets`` more handling at ``hub`` in any week ``first_week``..``last_week``.
+- ``supply``: new goods ready at depot ``origin`` by ``ready_by_week``, sent to ``hub``
+  (``route_weeks``), handled there in ``first_ship_week``..``last_ship_week`` (the hub has room
+  for them then) and delivered (``delivery_weeks``) by the due week; ``pallets``; and
+  ``hub_room_pallets`` when the hub cannot take them all. At most one supply ask per need, so
+  supply asks with the same item, region and week can be summed.
+- ``capacity``: ``pallets`` more handling at ``hub`` in any week ``first_week``..``last_week``
+  (``closed``: the hub is closed or has no capacity then).
 - ``funds``: ``amount_eur`` more for ``fund`` (and ``offer_quantity`` more on ``offer``).
 - ``release``: lift ``restriction`` (regions, needs, non_lethal_only, items) of ``pledge`` or
   ``fund``.
@@ -40,6 +42,7 @@ from .explain import (
     TAKEN,
     Analysis,
     analyse,
+    supply_slot,
 )
 from .result import PlanResult
 
@@ -89,41 +92,26 @@ def num(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
+def count(x: float, word: str = "unit") -> str:
+    """'1 unit', '40 units', '2 weeks'."""
+    return f"{num(x)} {word}" + ("" if num(x) == "1" else "s")
+
+
 def names(ids: list[str], limit: int = LIST) -> str:
     if len(ids) <= limit:
         return ", ".join(ids)
     return ", ".join(ids[:limit]) + f" and {len(ids) - limit} more"
 
 
-def n_units(x: float, more: bool = False) -> str:
-    """'1 unit', '40 units', with ``more``: '40 more units'."""
-    word = "more unit" if more else "unit"
-    return f"{num(x)} {word}" if num(x) == "1" else f"{num(x)} {word}s"
-
-
 def week_ranges(weeks) -> str:
     """[2, 3, 4, 7] -> '2–4, 7'."""
-    return _runs(np.unique(np.asarray(weeks, dtype=np.int64)))
-
-
-def _runs(w: np.ndarray) -> str:
-    """week_ranges of sorted distinct weeks."""
-    out: list[str] = []
-    start = prev = None
-    for x in w.tolist():
-        if prev is not None and x == prev + 1:
-            prev = x
-            continue
-        if start is not None:
-            out.append(str(start) if start == prev else f"{start}–{prev}")
-        start = prev = x
-    if start is not None:
-        out.append(str(start) if start == prev else f"{start}–{prev}")
-    return ", ".join(out)
-
-
-def _weeks_word(k: int) -> str:
-    return f"{k} week" if k == 1 else f"{k} weeks"
+    runs: list[list[int]] = []
+    for w in sorted({int(x) for x in weeks}):
+        if runs and w == runs[-1][1] + 1:
+            runs[-1][1] = w
+        else:
+            runs.append([w, w])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
 
 
 class _Need:
@@ -190,57 +178,46 @@ class _Need:
         return self.reason(code, message, text, ask, **extra)
 
     def supply_ask(self) -> tuple[str, dict | None]:
-        """New supply closing the gap: through a hub week with room for all of it if there is one,
-        then from the depot and hub giving the latest ready week (else the most room)."""
-        inst, net = self.inst, self.an.net
-        T = inst.horizon
-        last = min(self.due, T)
-        dw = inst.delivery_weeks[:, inst.need_region[self.n]]
-        min_rw = net.min_route
-        weeks = np.arange(T + 2)
-        usable = net.hub_static if self.ppu > 0 else net.hub_open
-        ready_by = weeks[None, :] - min_rw[:, None]
-        ok = usable & (dw >= 0)[:, None] & (weeks[None, :] <= last - dw[:, None]) & (ready_by >= 1)
-        qty = self.gap
-        pallets = qty * self.ppu
-        if not ok.any():
-            fastest = (min_rw + dw)[(dw >= 0) & (min_rw < BIG)]
+        """New supply for the whole gap, by the latest week the hubs have room for it."""
+        inst, qty, ppu = self.inst, self.gap, self.ppu
+        slot = supply_slot(inst, self.an.net, self.n, qty, ppu)
+        if slot is None:
+            fastest = int(self.an.net.fastest[:, inst.need_region[self.n]].min(initial=BIG))
             how = (
                 f"the fastest path from a depot to region {self.region} takes "
-                f"{_weeks_word(int(fastest.min()))}"
-                if len(fastest)
+                f"{count(fastest, 'week')}"
+                if fastest < BIG
                 else f"no depot has a route to a hub delivering to region {self.region}"
             )
             return f"nothing can arrive by week {self.due} any more: {how}", None
-        h_ok, w_ok = np.nonzero(ok)
-        left = net.hub_left[h_ok, w_ok]
-        fits = np.where((self.ppu == 0) | (left >= pallets * (1 - 1e-9)), 2, (left > 1e-9) * 1)
-        best = np.lexsort((ready_by[h_ok, w_ok], np.where(fits == 2, 0, left), fits))[-1]
-        h, w = int(h_ok[best]), int(w_ok[best])
-        d, rb = int(net.nearest_depot[h]), int(ready_by[h, w])
+        h, a, last = slot.hub, slot.first_ship, slot.last_ship
+        rw, dw = int(self.an.net.min_route[h]), slot.delivery
         ask = self.base_ask("supply", qty)
         ask.update(
-            ready_by_week=rb,
-            origin=inst.depot_ids[d],
+            ready_by_week=slot.ready_by,
+            origin=inst.depot_ids[slot.depot],
             hub=inst.hub_ids[h],
-            ship_week=w,
-            arrival_week=w + int(dw[h]),
-            route_weeks=int(min_rw[h]),
-            delivery_weeks=int(dw[h]),
-            pallets=_round(pallets),
+            route_weeks=rw,
+            first_ship_week=a,
+            last_ship_week=last,
+            delivery_weeks=dw,
+            pallets=_round(qty * ppu),
         )
+        span = f"week {a}" if a == last else f"weeks {a}–{last}"
         text = (
-            f"{n_units(qty, more=True)} of {self.what} ready at depot {inst.depot_ids[d]} by week "
-            f"{rb} (route to hub {inst.hub_ids[h]} {_weeks_word(int(min_rw[h]))}, handled there "
-            f"in week {w}, delivery to region {self.region} {_weeks_word(int(dw[h]))}: "
-            f"arriving week {w + int(dw[h])})"
+            f"{count(qty, 'more unit')} of {self.what} ready at depot "
+            f"{inst.depot_ids[slot.depot]} by week {slot.ready_by} (route to hub "
+            f"{inst.hub_ids[h]} {count(rw, 'week')}, handled there in {span}, delivery to region "
+            f"{self.region} {count(dw, 'week')})"
         )
-        if fits[best] < 2:
-            room = float(left[best])
-            ask["hub_room_pallets"] = _round(room)
+        if slot.room < qty * (1 - 1e-9):
+            ask["hub_room_pallets"] = _round(slot.room * ppu)
             text += (
-                f", with {num(pallets - room)} pallets more handling at hub {inst.hub_ids[h]} "
-                f"in week {w} (it has room for {num(room)} of the {num(pallets)})"
+                f", with {num((qty - slot.room) * ppu)} pallets more handling at hub "
+                f"{inst.hub_ids[h]} in {span} (it has room for {num(slot.room * ppu)} of the "
+                f"{num(qty * ppu)} then)"
+                if ppu > 0
+                else f", with hub {inst.hub_ids[h]} open in {span} (it is closed then)"
             )
         return text, ask
 
@@ -260,29 +237,24 @@ class _Need:
         bind = pos & (pc == pc[pos].min())
         codes = int(np.bitwise_or.reduce(mask[bind]))
         out = []
-        for bit, _code in CODES:
+        for bit, code in CODES:
             if codes & bit:
                 sel = lo + np.nonzero(bind & ((mask & bit) > 0))[0]
-                out.append(getattr(self, f"r_{bit}")(sel))
+                out.append(getattr(self, code)(sel))
         return out
 
     def no_supply(self) -> dict:
-        inst = self.inst
-        offers = [
-            inst.offer_ids[o]
-            for o in range(len(inst.offer_ids))
-            if self.fits(int(inst.offer_item[o]))
-        ]
+        inst, n, oi = self.inst, self.n, self.inst.offer_item
+        fit = (
+            oi == inst.need_item[n]
+            if inst.need_item[n] >= 0
+            else (inst.item_family[oi] == inst.need_family[n])
+        )
         msg = f"no pledge or purchasable offer of {self.what} exists"
-        if offers:
+        if fit.any():
+            offers = [inst.offer_ids[o] for o in np.nonzero(fit)[0]]
             msg += f" (offers {names(offers)} have it, but there is no fund to buy it)"
         return self.supply_reason("no_compatible_supply", msg)
-
-    def fits(self, item: int) -> bool:
-        inst, n = self.inst, self.n
-        if inst.need_item[n] >= 0:
-            return item == inst.need_item[n]
-        return bool(inst.item_family[item] == inst.need_family[n])
 
     def shortage(self) -> dict:
         an = self.an
@@ -299,12 +271,12 @@ class _Need:
         qty = min(float(an.avail[sel].sum()), self.gap)
         msg = (
             f"{names([self.supply_name(int(k)) for k in an.key[sel]])} could still add "
-            f"{n_units(qty)} on time, but the plan (status {self.status}) leaves them: whole "
+            f"{count(qty)} on time, but the plan (status {self.status}) leaves them: whole "
             "units of an indivisible item, or the solve stopped before the optimum"
         )
         return self.supply_reason("taken_by_higher_value", msg, needs=[])
 
-    def r_1(self, sel: np.ndarray) -> dict:  # restricted
+    def restricted(self, sel: np.ndarray) -> dict:
         an, inst = self.an, self.inst
         P = an.n_pledges()
         k, avail = an.key[sel], an.reach[sel]
@@ -317,7 +289,7 @@ class _Need:
         order = np.argsort(-avail, kind="stable")
         parts = [self.restriction(int(sel[j]), float(avail[j])) for j in order[:LIST]]
         msg = (
-            f"{n_units(total)} of compatible supply that could arrive on time may not serve it: "
+            f"{count(total)} of compatible supply may not serve it: "
             + "; ".join(p[0] for p in parts)
             + (f"; and {len(sel) - LIST} more" if len(sel) > LIST else "")
         )
@@ -327,7 +299,7 @@ class _Need:
             "regions": f"allowing region {self.region}",
             "needs": f"allowing need {inst.need_ids[self.n]}",
         }.get(rule, f"allowing {self.what}")
-        text = f"donor {donor} {allow} for {kind} {ident}: {n_units(qty)}"
+        text = f"donor {donor} {allow} for {kind} {ident}: {count(qty)}"
         ask = self.base_ask("release", qty)
         ask.update({kind: ident, "donor": donor, "restriction": rule})
         extra = {}
@@ -358,10 +330,10 @@ class _Need:
                 rule, what = "items", f"only items {names(raw.get('items', []))}"
             what += f", so not {inst.item_ids[it]} through offer {inst.offer_ids[o]}"
             kind, ident = "fund", inst.fund_ids[f]
-        text = f"{kind} {ident} (donor {raw['donor']}, {what}: {n_units(qty)})"
+        text = f"{kind} {ident} (donor {raw['donor']}, {what}: {count(qty)})"
         return text, kind, ident, raw["donor"], rule
 
-    def r_2(self, sel: np.ndarray) -> dict:  # too late
+    def too_late(self, sel: np.ndarray) -> dict:
         an, inst = self.an, self.inst
         arr = an.arrival[sel]
         order = np.argsort(arr, kind="stable")
@@ -375,7 +347,7 @@ class _Need:
             where = f"ready week {int(an.sup_ready[k])} at depot {inst.depot_ids[d]}"
             if not self.connected(d):
                 where = f"at depot {inst.depot_ids[d]}, which has no route to region {self.region}"
-            shown.append(f"{self.supply_name(k)} ({n_units(units[j])}, {where})")
+            shown.append(f"{self.supply_name(k)} ({count(units[j])}, {where})")
         if arr[0] >= BIG:
             earliest = None
             msg = (
@@ -385,8 +357,8 @@ class _Need:
         else:
             earliest = int(arr[0])
             msg = (
-                f"{n_units(qty)} of compatible supply can arrive in week {earliest} at the "
-                f"earliest, after the due week {self.due}: {names(shown, 3)}"
+                f"{count(qty)} of compatible supply arrive too late, in week {earliest} at the "
+                f"earliest (due week {self.due}): {names(shown, 3)}"
             )
         return self.supply_reason("too_late", msg, earliest_arrival_week=earliest)
 
@@ -395,7 +367,7 @@ class _Need:
         dw = inst.delivery_weeks[:, inst.need_region[self.n]]
         return bool(((inst.route_weeks[depot] >= 0) & (dw >= 0)).any())
 
-    def r_4(self, sel: np.ndarray) -> dict:  # hub capacity
+    def hub_capacity(self, sel: np.ndarray) -> dict:
         an, inst, net = self.an, self.inst, self.an.net
         T, H = inst.horizon, len(inst.hub_ids)
         k = an.key[sel]
@@ -411,38 +383,53 @@ class _Need:
         starts = np.bincount(h * (T + 3) + lo[p, h], qty[p], H * (T + 3))
         stops = np.bincount(h * (T + 3) + hi[0, h] + 1, qty[p], H * (T + 3))
         cover = np.cumsum((starts - stops).reshape(H, T + 3), axis=1)[:, : T + 2]
-        cover *= net.hub_static
-        full = {inst.hub_ids[j]: np.nonzero(cover[j] > 0)[0] for j in range(H)}
-        full = {hub: w for hub, w in full.items() if len(w)}
+        static = net.hub_static
+        parts, hubs = [], {}
+        for j in np.nonzero((cover > 0).any(axis=1))[0]:
+            on, opened = cover[j] > 0, net.hub_open[j]
+            hubs[inst.hub_ids[j]] = np.nonzero(on)[0].tolist()
+            kinds = (
+                (on & static[j], "full"),
+                (on & opened & ~static[j], "without capacity"),
+                (on & ~opened, "closed"),
+            )
+            said = [f"{week_ranges(np.nonzero(x)[0])} {w}" for x, w in kinds if x.any()]
+            parts.append(f"hub {inst.hub_ids[j]} weeks " + ", ".join(said))
         msg = (
-            f"{n_units(min(qty.sum(), self.gap))} of {self.what} could arrive on time but every "
-            "on-time hub week is full: "
-            + "; ".join(f"hub {hub} weeks {_runs(w)}" for hub, w in list(full.items())[:LIST])
+            f"every hub week that could get {count(min(qty.sum(), self.gap))} of {self.what} "
+            "there on time is full or closed: " + "; ".join(parts[:LIST])
         )
-        hubs = {hub: [int(x) for x in w] for hub, w in full.items()}
         if cover.max() <= 1e-12:  # nothing measurable to move (should not happen)
             return self.reason("hub_capacity", msg, "more handling at these hubs", None, hubs=hubs)
         j = int(np.argmax(cover[:, ::-1].ravel()))  # ties go to the latest week
         hb, wk = j // (T + 2), T + 1 - j % (T + 2)
+        same = (cover[hb] == cover[hb, wk]) & (static[hb] == static[hb, wk])
         first = last = wk
-        while first > 1 and cover[hb, first - 1] == cover[hb, wk]:
+        while first > 1 and same[first - 1]:
             first -= 1
-        while last < T and cover[hb, last + 1] == cover[hb, wk]:
+        while last < T and same[last + 1]:
             last += 1
         qty_hw = min(float(cover[hb, wk]), self.gap)
         ppu = float(inst.item_ppu[an.sup_item[k]].max())
         room = float(net.hub_left[hb, first : last + 1].min())  # enough in any of the weeks
         pallets = max(qty_hw * ppu - room, 0.0)
         span = f"week {wk}" if first == last else f"any of weeks {first}–{last}"
+        closed = not static[hb, wk]
         text = (
             f"{num(pallets)} pallets more handling at hub {inst.hub_ids[hb]} in {span} "
-            f"(for {n_units(qty_hw)} of {self.what})"
+            f"(for {count(qty_hw)} of {self.what})"
         )
+        if closed:
+            text = (
+                f"hub {inst.hub_ids[hb]} open in {span}, handling {num(pallets)} pallets "
+                f"(for {count(qty_hw)} of {self.what})"
+            )
         ask = self.base_ask("capacity", qty_hw)
         ask.update(hub=inst.hub_ids[hb], first_week=first, last_week=last, pallets=_round(pallets))
+        ask["closed"] = closed
         return self.reason("hub_capacity", msg, text, ask, hubs=hubs)
 
-    def r_8(self, sel: np.ndarray) -> dict:  # taken by other needs
+    def taken_by_higher_value(self, sel: np.ndarray) -> dict:
         an, inst = self.an, self.inst
         k = np.unique(an.key[sel])
         pledges = [inst.pledge_ids[int(p)] for p in k]
@@ -454,7 +441,7 @@ class _Need:
         ]
         msg = (
             f"{'pledge' if len(k) == 1 else 'pledges'} {names(pledges)} "
-            f"({n_units(inst.pledge_qty[k].sum())}, could arrive on time) "
+            f"({count(inst.pledge_qty[k].sum())}) "
             f"{'goes' if len(k) == 1 else 'go'} to {names(shown) if shown else 'other needs'}"
             + (f" and {len(takers) - LIST} more" if len(takers) > LIST else "")
             + f"; this need is worth {mine:.3g} per unit on time"
@@ -466,17 +453,16 @@ class _Need:
             pledges=pledges,
         )
 
-    def r_16(self, sel: np.ndarray) -> dict:  # budget
+    def budget(self, sel: np.ndarray) -> dict:
         an, inst = self.an, self.inst
         pairs = sorted({an.purchase(int(k)) for k in an.key[sel]})
         parts = []
         for f, o in pairs:
-            indiv = bool(inst.item_indivisible[inst.offer_item[o]])
-            step = 1 - 1e-6 if indiv else REL * (1 + inst.offer_max[o])
+            j = f * len(inst.offer_ids) + o
             why = []
-            if an.fund_left[f] < inst.offer_price[o] * step:
+            if an.fund_spent[j]:
                 why.append(f"fund {inst.fund_ids[f]} is spent")
-            if an.offer_left[o] < step:
+            if an.offer_full[j]:
                 why.append(f"offer {inst.offer_ids[o]} sold its {num(inst.offer_max[o])}")
             parts.append(
                 f"fund {inst.fund_ids[f]} could buy {inst.item_ids[inst.offer_item[o]]} through "
@@ -500,11 +486,11 @@ class _Need:
         if money > 0:
             steps.append(
                 f"EUR {num(money)} more for fund {inst.fund_ids[f]} (donor {donor}) to buy "
-                f"{n_units(qty)} of {item} through offer {inst.offer_ids[o]}"
+                f"{count(qty)} of {item} through offer {inst.offer_ids[o]}"
             )
         if more > 0:
             steps.append(
-                f"supplier {supplier} selling {n_units(more, more=True)} of {item} on offer "
+                f"supplier {supplier} selling {count(more, 'more unit')} of {item} on offer "
                 f"{inst.offer_ids[o]} (for fund {inst.fund_ids[f]})"
             )
         ask = self.base_ask("funds", qty)
@@ -519,4 +505,5 @@ class _Need:
         )
         funds = sorted({inst.fund_ids[f] for f, _ in pairs})
         offers = sorted({inst.offer_ids[o] for _, o in pairs})
-        return self.reason("budget", msg, ", and ".join(steps), ask, funds=funds, offers=offers)
+        text = ", and ".join(steps) or f"more money for fund {inst.fund_ids[f]}"
+        return self.reason("budget", msg, text, ask, funds=funds, offers=offers)
