@@ -18,16 +18,18 @@ from clearinghouse.pledges.models import Pledge, PledgeKind, PledgeState, StockP
 from clearinghouse.security.roles import Classification
 
 from . import tables
+from .procurement import PURCHASABLE
 
 N, P, K, C = NeedState, PledgeState, PledgeKind, Classification
 FIRM_PARTLY = ((P.ACCEPTED, 45), (P.ALLOCATED, 25), (P.SHIPPED, 15), (P.DELIVERED, 15))
 FIRM_COVERED = ((P.ACCEPTED, 30), (P.ALLOCATED, 30), (P.SHIPPED, 25), (P.DELIVERED, 15))
-FREE_STATES = ((P.OFFERED, 35), (P.ACCEPTED, 22), (P.ALLOCATED, 9), (P.SHIPPED, 7),
+FREE_STATES = ((P.OFFERED, 47), (P.ACCEPTED, 14), (P.ALLOCATED, 5), (P.SHIPPED, 7),
                (P.DELIVERED, 10), (P.DECLINED, 8), (P.WITHDRAWN, 9))
 TRAINING_STATES = ((P.OFFERED, 35), (P.ACCEPTED, 30), (P.DELIVERED, 20), (P.DECLINED, 7),
                    (P.WITHDRAWN, 8))
 ENDED = ((P.DECLINED, 50), (P.WITHDRAWN, 50))
 ANONYMOUS_SHARE = 0.05
+DEPOTS = 5  # per donor: "DEU depot 1" to "DEU depot 5"
 THOUSAND = Decimal(1000)
 
 
@@ -65,6 +67,7 @@ class Pledging:
         for item in reg.items.values():
             if item.family is not None:
                 self.members.setdefault(item.family.code, []).append(item)
+        self.purchasable = [i for i in reg.items.values() if i.name in PURCHASABLE]
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -79,10 +82,16 @@ class Pledging:
         elif donor is self.fund:
             mix = ((K.FUNDING, 70), (K.PROCUREMENT, 30))
         elif donor.code in tables.NON_LETHAL_IN_PRACTICE or donor.alliance_status == "partner":
-            mix = ((K.PROCUREMENT, 45), (K.FUNDING, 40), (K.STOCK, 15))
-        else:
-            mix = ((K.STOCK, 45), (K.PROCUREMENT, 33), (K.FUNDING, 22))
+            mix = ((K.PROCUREMENT, 75), (K.FUNDING, 10), (K.STOCK, 15))
+        else:  # nations give mostly in kind; money goes mostly through the EU and the funds
+            mix = ((K.STOCK, 52), (K.PROCUREMENT, 45), (K.FUNDING, 3))
         return _pick(self.rng, mix)
+
+    def buyable(self, need: Need) -> list[ItemType]:
+        """The items fitting ``need`` that some supplier sells (what a fund for it can buy)."""
+        family = need.family or need.item_type.family
+        fits = self.members[family.code] if family is not None else [need.item_type]
+        return [i for i in fits if i.name in PURCHASABLE]
 
     def typical_quantity(self, item: ItemType) -> Decimal:
         lo, hi = self.reg.specs[item.name].need_qty
@@ -149,8 +158,9 @@ class Pledging:
             pledge.course, pledge.places = course, rng.choice((4, 6, 8, 12, 16, 24, 32, 48, 64))
         else:
             pledge.item_type, pledge.quantity = item, quantity
+            # Stock waits in one of the donor's depots; new production is delivered to one.
+            pledge.origin_depot = f"{donor.code} depot {rng.randint(1, DEPOTS)}"
             if kind == K.STOCK:
-                pledge.origin_depot = f"{donor.code} depot {rng.randint(1, 5)}"
                 self.position(donor, item).demo_pledges.append(pledge)
             if rng.random() < 0.1:
                 self._regions(pledge, need)
@@ -172,22 +182,19 @@ class Pledging:
             value = units * item.unit_value_eur
             pledge.amount_eur = max(THOUSAND, (value / THOUSAND).to_integral_value(
                 rounding=ROUND_CEILING) * THOUSAND)
-            if rng.random() < 0.3:
-                family = need.family or item.family
-                if family is not None and rng.random() < 0.5:
-                    limited = self.members[family.code]
-                else:
-                    limited = [item]
-                self.sc.pledge_items.extend((pledge, i) for i in limited)
+            # Money against a need buys what the need asks for, from the suppliers that sell it.
+            buyable = self.buyable(need)
+            limited = [item] if item in buyable else [rng.choice(buyable)]
+            self.sc.pledge_items.extend((pledge, i) for i in limited)
             return
         big = donor is self.eu or donor is self.fund
         millions = rng.choice((1, 2, 5, 10, 20, 50, 100, 250, 500) if big else
                               (1, 2, 3, 5, 10, 15, 25, 50, 100))
         pledge.amount_eur = Decimal(millions * 1_000_000)
-        if rng.random() < 0.4:
-            area = rng.choice(list(self.reg.areas))
-            pool = [i for i in self.reg.items.values()
-                    if i.area.code == area and not (non_lethal and i.lethal)]
+        if not big or rng.random() < 0.5:  # limited to a few items of one area suppliers sell
+            pool = [i for i in self.purchasable if not (non_lethal and i.lethal)]
+            area = rng.choice(sorted({i.area.code for i in pool}))
+            pool = [i for i in pool if i.area.code == area]
             for chosen in rng.sample(pool, min(len(pool), rng.randint(1, 3))):
                 self.sc.pledge_items.append((pledge, chosen))
 
@@ -260,6 +267,8 @@ class Pledging:
             item = rng.choice(self.members[need.item_type.family.code])
         else:
             item = need.item_type
+        if kind == K.FUNDING and not self.buyable(need):
+            kind = K.PROCUREMENT  # no supplier sells what it needs: money would buy nothing
         holders = self.reg.holders.get(item.name)
         if kind == K.STOCK and holders and donor.code not in holders and rng.random() < 0.7:
             donor = self.reg.orgs[rng.choice(holders)]

@@ -1,5 +1,6 @@
 """The fixed part of the scenario, the same for every seed and scale: regions, organisations,
-users, the catalogue and the hubs, built in memory as unsaved model instances."""
+users, the catalogue and the hubs (whose capacity ``scenario.build`` scales), built in memory
+as unsaved model instances."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal

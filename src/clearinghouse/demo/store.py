@@ -24,10 +24,10 @@ from clearinghouse.catalogue.models import (
     CompatibilityFamily,
     ItemType,
 )
-from clearinghouse.logistics.models import Hub
+from clearinghouse.logistics.models import Delivery, Hub, HubClosure, Route
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import Organisation, Region, User
-from clearinghouse.pledges.models import BackfillOrder, Pledge, StockPosition
+from clearinghouse.pledges.models import BackfillOrder, Pledge, StockPosition, SupplierOffer
 
 from . import tables
 from .scenario import Scenario, build
@@ -145,11 +145,20 @@ def insert(sc: Scenario, tracker: Tracker) -> Inserted:
     _through(Pledge, "allowed_regions", sc.pledge_regions, tracker, task, True)
     _through(Pledge, "released_to", sc.pledge_released, tracker, task)
 
+    task = tracker.phase("offers and routes", len(sc.offers) + len(sc.routes)
+                         + len(sc.deliveries) + len(sc.closures))
+    _create(SupplierOffer, sc.offers, tracker, task, reason)
+    _create(Route, sc.routes, tracker, task, reason)
+    _create(Delivery, sc.deliveries, tracker, task, reason)
+    _create(HubClosure, sc.closures, tracker, task, reason)
+
     counts = {
         "regions": len(reg.regions), "organisations": len(orgs), "users": len(reg.users),
         "item types": len(items), "coalitions": len(reg.coalitions), "hubs": len(reg.hubs),
         "needs": len(sc.needs), "stock positions": len(sc.positions),
         "backfill orders": len(sc.backfills), "pledges": len(sc.pledges),
+        "supplier offers": len(sc.offers), "routes": len(sc.routes),
+        "deliveries": len(sc.deliveries), "hub closures": len(sc.closures),
     }
     return Inserted(counts, time.perf_counter() - started)
 
@@ -266,6 +275,15 @@ def digest_rows() -> Iterable[tuple[str, list]]:
                        ("released_to", "organisation__code")):
         yield f"pledge-{field}", rows(getattr(Pledge, field).through, "pledge_id", key,
                                       ranked={"pledge_id": pledge})
+    controlled = ("owner__code", "classification", "release_coordinator", "release_recipient",
+                  "release_all_donors")
+    yield "offer", rows(SupplierOffer, "supplier", "item_type__name", "unit_price_eur",
+                        "max_quantity", "available_from", "lead_weeks", "origin_depot",
+                        *controlled)
+    yield "route", rows(Route, "origin", "hub__code", "weeks", *controlled)
+    yield "delivery", rows(Delivery, "hub__code", "region__code", "weeks", *controlled)
+    yield "closure", rows(HubClosure, "hub__code", "starts_on", "ends_on", "reason",
+                          *controlled)
 
 
 def digest() -> str:

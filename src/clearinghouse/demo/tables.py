@@ -129,15 +129,17 @@ FAMILIES = (
     ("ifak", "Individual first-aid kits", "medical", "NATO and Ukrainian standard kits."),
 )
 
-# Logistics hubs: (code, name, operator code, operator name, country, weekly capacity pallets).
+# Logistics hubs: (code, name, operator code, operator name, country, weekly capacity in pallets
+# at scale 1). Capacities are sized a little below the traffic that the routes of
+# demo/logistics.py bring to each hub, so that the plan must choose what goes through first.
 HUBS = (
-    ("rzeszow", "Rzeszów-Jasionka hub", "HUB-RZE", "Rzeszów Hub Operations", "POL", 1200),
-    ("lublin", "Lublin rail hub", "HUB-LUB", "Lublin Rail Logistics", "POL", 800),
-    ("przemysl", "Przemyśl transfer hub", "HUB-PRZ", "Przemyśl Transfer Station", "POL", 900),
-    ("suceava", "Suceava hub", "HUB-SUC", "Suceava Logistics Centre", "ROU", 500),
-    ("constanta", "Constanța port hub", "HUB-CND", "Constanța Port Logistics", "ROU", 700),
-    ("kosice", "Košice hub", "HUB-KSC", "Košice Logistics Base", "SVK", 450),
-    ("grafenwoehr", "Grafenwöhr staging area", "HUB-GRF", "Grafenwöhr Staging", "DEU", 600),
+    ("rzeszow", "Rzeszów-Jasionka hub", "HUB-RZE", "Rzeszów Hub Operations", "POL", 1000),
+    ("lublin", "Lublin rail hub", "HUB-LUB", "Lublin Rail Logistics", "POL", 250),
+    ("przemysl", "Przemyśl transfer hub", "HUB-PRZ", "Przemyśl Transfer Station", "POL", 350),
+    ("suceava", "Suceava hub", "HUB-SUC", "Suceava Logistics Centre", "ROU", 150),
+    ("constanta", "Constanța port hub", "HUB-CND", "Constanța Port Logistics", "ROU", 350),
+    ("kosice", "Košice hub", "HUB-KSC", "Košice Logistics Base", "SVK", 150),
+    ("grafenwoehr", "Grafenwöhr staging area", "HUB-GRF", "Grafenwöhr Staging", "DEU", 500),
     ("leipzig", "Leipzig air cargo hub", "HUB-LEJ", "Leipzig Air Cargo Handling", "DEU", 350),
 )
 

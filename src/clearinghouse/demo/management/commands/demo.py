@@ -31,7 +31,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2024,
                             help="Random seed (default 2024): same seed, same data.")
         parser.add_argument("--scale", type=float, default=1.0,
-                            help="Multiplies needs (800) and pledges (2,500); at least 1.")
+                            help="Multiplies needs (800), pledges (2,500), supplier offers "
+                                 "(34) and hub capacity; at least 1.")
         parser.add_argument("--if-empty", action="store_true",
                             help="Load only if the database has no organisations yet.")
         parser.add_argument("--reset", action="store_true",
