@@ -46,6 +46,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/plans/<int:plan_pk>/allocations/",
          planning.AllocationViewSet.as_view({"get": "list"}), name="plan-allocations"),
+    path("api/ask-list/", planning.AskListView.as_view(), name="ask-list"),
     path("api/plans/<int:plan_pk>/gaps/", planning.GapViewSet.as_view({"get": "list"}),
          name="plan-gaps"),
     path("api/", include(router.urls)),

@@ -4,6 +4,8 @@ gaps (DESIGN.md, who sees what: rules 3 anonymous donors, 4 movement data, 6 abs
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from clearinghouse.core.lifecycle import transition
@@ -391,3 +393,29 @@ def test_gaps_are_masked_for_all_but_coordinators(world, api, adopted):
             assert secret not in text, secret
     # The hub operator sees no need, so no gap; no one else sees gaps of a plan not adopted.
     assert api.as_(world.hub_operator).get(url).json()["count"] == 0
+
+
+def test_ask_list_for_everyone_over_the_needs_they_see(world, api,
+                                                      django_capture_on_commit_callbacks):
+    from clearinghouse.planning import services
+
+    assert api.as_(world.deu_rep).get("/api/ask-list/").json()["results"] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = services.run_plan(world.coordinator)
+    run_worker()
+    plan.refresh_from_db()
+    services.adopt_plan(world.coordinator, plan, plan.version)
+    # A donor with nothing in the plan is asked too: the low need's gap, reasons masked.
+    other = UserFactory(organisation=OrganisationFactory(code="NLD"),
+                        roles=["donor_representative"])
+    rows = api.as_(other).get("/api/ask-list/").json()["results"]
+    assert [r["need"] for r in rows] == [world.low.pk]
+    assert {r["code"] for r in rows[0]["reasons"]} <= set(GENERIC_MESSAGES) | {"other"}
+    assert all(r["message"] in GENERIC_MESSAGES.values() or r["message"] == OTHER_MESSAGE
+               for r in rows[0]["reasons"])
+    assert "rze" not in json.dumps(rows)
+    # Only those who see plans in full may pick one.
+    assert api.as_(other).get(f"/api/ask-list/?plan={plan.pk}").status_code == 404
+    mine = api.as_(world.coordinator).get(f"/api/ask-list/?plan={plan.pk}").json()["results"]
+    assert [r["need"] for r in mine] == [world.low.pk]
+    assert mine[0]["reasons"] == plan.gaps.get().reasons

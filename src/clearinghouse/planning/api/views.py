@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
@@ -44,7 +44,7 @@ from clearinghouse.security.models import visible_reference
 from .. import services
 from ..compare import compare
 from ..filtersets import AllocationFilterSet, GapFilterSet, PlanFilterSet, PlanRuleFilterSet
-from ..models import Allocation, Gap, Plan, PlanRule
+from ..models import Allocation, Gap, Plan, PlanRule, PlanState
 from ..visibility import gaps_for, plans_for, sees_everything
 from .serializers import (
     AllocationSerializer,
@@ -235,6 +235,33 @@ class GapViewSet(PlanPartViewSet):
         if self.fake():
             return Gap.objects.none()
         return gaps_for(self.request.user, self.plan())
+
+
+class AskListView(generics.ListAPIView):
+    """The ask list for the next contact-group meeting: the adopted plan's gaps over the needs
+    you see, the most important first, with what would close each (masked as in
+    ``/plans/{id}/gaps/``). Coordinators and auditors may pick another plan with ``?plan=``."""
+
+    serializer_class = GapSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("plan", int, description="A plan you see "
+                                                "in full (coordinators and auditors).")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        user = self.request.user
+        chosen = self.request.query_params.get("plan")
+        if chosen is not None:
+            if not chosen.isdigit():
+                raise Http404
+            plan = get_object_or_404(Plan.objects.visible_to(user), pk=int(chosen))
+        else:
+            plan = Plan.objects.filter(state=PlanState.ADOPTED).defer("instance").first()
+            if plan is None:
+                return Gap.objects.none()
+        return (gaps_for(user, plan).filter(need__in=Need.objects.visible_to(user).values("pk"))
+                .order_by("need__priority", "need__required_by", "need_id"))
 
 
 class PlanRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewSet):
