@@ -3,12 +3,20 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 
 from clearinghouse.pledges.models import Pledge, PledgeKind, PledgeState
 
 # Firm: allocated by an adopted plan, on its way, or delivered.
 COVERING = (PledgeState.ALLOCATED, PledgeState.SHIPPED, PledgeState.DELIVERED)
+# Goods count towards a need's quantity; funding and training are not quantities of the item.
+GOODS = (PledgeKind.STOCK, PledgeKind.PROCUREMENT)
+# The parts of a need's coverage, in the order they fill it, and the pledge states of each.
+PARTS = {
+    "covered": COVERING,
+    "accepted": (PledgeState.ACCEPTED,),
+    "pledged": (PledgeState.OFFERED,),
+}
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,23 @@ class Coverage:
         return float(min(getattr(self, part), self.quantity) / self.quantity * 100)
 
 
+def coverage_by_need(user, needs=None):
+    """Goods pledges ``user`` sees summed per need: a ``values()`` queryset of ``need_id``,
+    ``covered``, ``accepted`` and ``pledged`` (NULL where none) and ``level``, the highest
+    classification among them (any state). ``needs``: need ids or a queryset of them.
+
+    The one definition of coverage: ``coverage_for`` reads it per need, the start pages join
+    it to the needs they sum (reports/totals.py).
+    """
+    rows = Pledge.objects.visible_to(user).filter(kind__in=GOODS)
+    if needs is not None:
+        rows = rows.filter(need__in=needs)
+    return rows.order_by().values("need_id").annotate(
+        **{part: Sum("quantity", filter=Q(state__in=states)) for part, states in PARTS.items()},
+        level=Max("classification"),
+    )
+
+
 def coverage_for(needs, user) -> dict[int, Coverage]:
     """Coverage of ``needs`` (records already visible to ``user``) in one query.
 
@@ -36,17 +61,7 @@ def coverage_for(needs, user) -> dict[int, Coverage]:
     accepted, pledged (offered). Funding and training are not quantities of the item.
     """
     needs = list(needs)
-    rows = (
-        Pledge.objects.visible_to(user)
-        .filter(need__in=[n.pk for n in needs], kind__in=(PledgeKind.STOCK, PledgeKind.PROCUREMENT))
-        .order_by().values("need_id")
-        .annotate(
-            covered=Sum("quantity", filter=Q(state__in=COVERING)),
-            accepted=Sum("quantity", filter=Q(state=PledgeState.ACCEPTED)),
-            pledged=Sum("quantity", filter=Q(state=PledgeState.OFFERED)),
-        )
-    )
-    found = {r["need_id"]: r for r in rows}
+    found = {r["need_id"]: r for r in coverage_by_need(user, [n.pk for n in needs])}
     zero = Decimal(0)
     return {
         n.pk: Coverage(

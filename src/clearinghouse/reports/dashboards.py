@@ -1,14 +1,32 @@
 """What each role's start page shows, computed over what the reader sees (DESIGN.md, rule 5).
 
 Every function returns a context fragment with bounded queries: a fixed number of queries
-whatever the number of needs, pledges or stock positions (no query per row).
+whatever the number of needs, pledges or stock positions (no query per row). Counts, sums and
+coverage over needs are computed in the database (reports/totals.py) and only the rows shown are
+read, chosen there by ORDER BY and LIMIT.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 
 from clearinghouse.catalogue.models import ItemType
@@ -18,11 +36,12 @@ from clearinghouse.parties.models import Organisation
 from clearinghouse.pledges.models import (
     COMMITTED_STATES,
     Pledge,
-    PledgeKind,
     PledgeState,
     StockPosition,
 )
 from clearinghouse.security.roles import Classification
+
+from .totals import CoverageTotal, NeedCoverage, combine, leading
 
 ANONYMOUS = "anonymous"
 ZERO = Decimal(0)
@@ -33,48 +52,18 @@ QUEUE_LIMIT = 10
 ACTIVE_NEED_STATES = (*PLEDGEABLE_STATES, NeedState.COVERED)
 # Needs donors are asked to give to.
 ASKED_STATES = (NeedState.OPEN, NeedState.PARTLY_COVERED)
-GOODS = (PledgeKind.STOCK, PledgeKind.PROCUREMENT)
 
 
 def page_url(name: str, *args, query: str = "") -> str:
     return reverse(name, args=args) + query
 
 
-# --- coverage --------------------------------------------------------------------------------
-
-
-@dataclass
-class CoverageTotal:
-    """Coverage summed over a group of needs; each need's parts are capped at its quantity so
-    that the parts add up to the group's quantity (an over-pledged need fills no other one)."""
-
-    label: str
-    quantity: Decimal = ZERO
-    covered: Decimal = ZERO
-    accepted: Decimal = ZERO
-    pledged: Decimal = ZERO
-    missing: Decimal = ZERO
-    count: int = 0
-    rows: list = field(default_factory=list)
-
-    def add(self, c: Coverage) -> None:
-        left = c.quantity
-        parts = {}
-        for part in ("covered", "accepted", "pledged"):
-            parts[part] = min(getattr(c, part), left)
-            left -= parts[part]
-        self.quantity += c.quantity
-        self.covered += parts["covered"]
-        self.accepted += parts["accepted"]
-        self.pledged += parts["pledged"]
-        self.missing += c.missing
-        self.count += 1
+# --- needs shown and their coverage ----------------------------------------------------------
 
 
 @dataclass
 class NeedLine:
-    """What a start page shows of a need, read as plain values (thousands of needs at scale:
-    model instances with their related records would cost more than the queries)."""
+    """What a start page shows of a need, read as plain values."""
 
     pk: int
     quantity: Decimal
@@ -93,12 +82,21 @@ class NeedLine:
         return NeedState(self.state).label
 
 
+AREA = Coalesce("item_type__area__name", "family__area__name")
+LINE_FIELDS = ("pk", "quantity", "priority", "required_by", "state", "classification",
+               "item_type_id", "family_id")
 LINE_VALUES = {
     "what": Coalesce("item_type__name", "family__name"),
-    "area": Coalesce("item_type__area__name", "family__area__name"),
+    "area": AREA,
     "unit_value": F("item_type__unit_value_eur"),
     "region_name": F("region__name"),
 }
+# A need's unit value: its item's, or for a family the cheapest item of the family.
+CHEAPEST = Subquery(
+    ItemType.objects.filter(family=OuterRef("family")).order_by().values("family")
+    .annotate(v=Min("unit_value_eur")).values("v")
+)
+UNIT_VALUE = Coalesce(F("item_type__unit_value_eur"), CHEAPEST)
 
 
 @dataclass
@@ -115,58 +113,57 @@ class NeedRow:
     stocked: bool = False
 
 
-def need_rows(needs, user) -> tuple[list[NeedRow], int]:
-    """Rows for ``needs`` (a queryset already visible to ``user``) with their coverage, and the
-    highest classification of the pledges counted in that coverage: 3 queries."""
-    values = needs.order_by().values(
-        "pk", "quantity", "priority", "required_by", "state", "classification",
-        "item_type_id", "family_id", **LINE_VALUES,
-    )
-    lines, extra = [], {}
-    for v in values:
-        line = NeedLine(
+def line_values(needs, **columns):
+    """The values a row shows of each of ``needs``, and ``columns`` (name: expression)."""
+    return needs.order_by().values(*LINE_FIELDS, **{**LINE_VALUES, **columns})
+
+
+def need_rows(values, user, coverage: dict | None = None) -> list[NeedRow]:
+    """Rows for ``values`` (of ``line_values``, a few needs visible to ``user``), in their
+    order, with the coverage of each: from ``coverage`` (pk: Coverage), else read (1 query)."""
+    values = list(values)
+    lines = [
+        NeedLine(
             pk=v["pk"], quantity=v["quantity"], priority=v["priority"],
             required_by=v["required_by"], state=v["state"], classification=v["classification"],
             item_type_id=v["item_type_id"], family_id=v["family_id"], region=v["region_name"],
         )
-        lines.append(line)
-        extra[line.pk] = v
-    coverage = coverage_for(lines, user)
-    level = (
-        Pledge.objects.visible_to(user)
-        .filter(need__in=needs.values("pk"), kind__in=GOODS)
-        .aggregate(level=Max("classification"))["level"]
-    ) if lines else None
+        for v in values
+    ]
+    if coverage is None:
+        coverage = coverage_for(lines, user) if lines else {}
     detail = page_url("needs:detail", 0)
-    rows = [
+    return [
         NeedRow(
             need=line, coverage=coverage[line.pk],
             url=detail.replace("/0/", f"/{line.pk}/"),
-            what=extra[line.pk]["what"] or "—", area=extra[line.pk]["area"] or "—",
-            unit_value=extra[line.pk]["unit_value"],
+            what=v["what"] or "—", area=v["area"] or "—", unit_value=v["unit_value"],
+            stocked=bool(v.get("stocked")),
         )
-        for line in lines
+        for line, v in zip(lines, values, strict=True)
     ]
-    return rows, Classification.PUBLIC if level is None else level
 
 
-def group_totals(rows: list[NeedRow], key) -> list[CoverageTotal]:
-    groups: dict[str, CoverageTotal] = {}
-    for row in rows:
-        label = key(row)
-        total = groups.setdefault(label, CoverageTotal(label))
-        total.add(row.coverage)
-        total.rows.append(row)
-    return list(groups.values())
+def in_order(values, pks: list[int]) -> list[dict]:
+    """``values`` (dicts with ``pk``) in the order of ``pks``."""
+    position = {pk: i for i, pk in enumerate(pks)}
+    return sorted(values, key=lambda v: position[v["pk"]])
 
 
-def by_priority(rows: list[NeedRow]) -> list[CoverageTotal]:
-    rows = sorted(rows, key=lambda r: (r.need.priority, r.need.required_by, r.need.pk))
-    return group_totals(rows, lambda r: Priority(r.need.priority).label)
+def coverage_totals(groups: list[dict], overall: str):
+    """By priority (in order), by capability area (by name) and overall, from the rows of
+    ``NeedCoverage.totals`` grouped by priority and area."""
+    priorities = combine(sorted(groups, key=lambda g: g["priority"]),
+                         lambda g: Priority(g["priority"]).label)
+    areas = combine(groups, lambda g: g["area"] or "—")
+    total = combine(groups, lambda g: overall).get(overall) or CoverageTotal(overall)
+    return list(priorities.values()), sorted(areas.values(), key=lambda t: t.label), total
 
 
-def by_area(rows: list[NeedRow]) -> list[CoverageTotal]:
-    return sorted(group_totals(rows, lambda r: r.area), key=lambda t: t.label)
+def highest(groups: list[dict], *columns: str) -> int:
+    """The highest classification in ``columns`` of ``groups``."""
+    return max((g[c] for g in groups for c in columns if g[c] is not None),
+               default=Classification.PUBLIC)
 
 
 def need_queryset(user):
@@ -195,40 +192,39 @@ def own_q(user) -> Q:
 
 def recipient_page(user) -> dict:
     mine = need_queryset(user).filter(own_q(user))
-    rows, pledge_level = need_rows(mine.filter(state__in=ACTIVE_NEED_STATES), user)
+    active = mine.filter(state__in=ACTIVE_NEED_STATES)
+    groups = NeedCoverage(active, user, area=AREA).totals(["priority", "area"])
+    priorities, areas, overall = coverage_totals(groups, "All active needs")
+    # Soonest required first in each priority; the rest are one click away in the needs list.
+    soonest = active.alias(rank=Window(
+        RowNumber(), partition_by=F("priority"), order_by=(F("required_by").asc(), F("pk").asc()),
+    )).filter(rank__lte=GROUP_LIMIT).values_list("pk", flat=True)
+    rows = need_rows(line_values(active.filter(pk__in=list(soonest)))
+                     .order_by("priority", "required_by", "pk"), user)
     todo_rows = mine.filter(state__in=(NeedState.DRAFT, NeedState.SUBMITTED))
     todo = list(todo_rows.order_by("state", "priority", "required_by", "pk")[:LIST_LIMIT])
     detail = page_url("needs:detail", 0)
     for need in todo:
         need.url = detail.replace("/0/", f"/{need.pk}/")
     states, total, level = count_by_state(mine, NeedState)
-    priorities = by_priority(rows)
     listing = page_url("needs:list")
     for group in priorities:
-        # Soonest required first; the rest are one click away in the needs list.
-        group.shown = group.rows[:GROUP_LIMIT]
-        group.more = len(group.rows) - len(group.shown)
         value = next(v for v, label in Priority.choices if label == group.label)
+        group.shown = [r for r in rows if r.need.priority == value]
+        group.more = group.count - len(group.shown)
         group.list_url = f"{listing}?priority={value}"
     return {
         "priorities": priorities,
-        "areas": by_area(rows),
-        "overall": _overall(rows, "All active needs"),
+        "areas": areas,
+        "overall": overall,
         "todo": todo,
         "drafts": dict(states).get(NeedState.DRAFT.label, 0),
         "submitted": dict(states).get(NeedState.SUBMITTED.label, 0),
         "need_states": states,
         "need_total": total,
         "create_url": page_url("needs:create"),
-        "level": max(level, pledge_level),
+        "level": max(level, highest(groups, "pledge_level")),
     }
-
-
-def _overall(rows, label) -> CoverageTotal:
-    total = CoverageTotal(label)
-    for row in rows:
-        total.add(row.coverage)
-    return total
 
 
 # --- donor representative --------------------------------------------------------------------
@@ -254,9 +250,9 @@ def donor_page(user) -> dict:
                       if p.shown_need_id else None)
 
     # Stock floors: committed over the pledges the reader sees with their donor (as the API).
+    stock = StockPosition.objects.visible_to(user).filter(owner_id=org)
     positions = list(
-        StockPosition.objects.visible_to(user).filter(owner_id=org)
-        .select_related("item_type").prefetch_related("backfill_orders")
+        stock.select_related("item_type").prefetch_related("backfill_orders")
         .with_committed(user).order_by("item_type__name")
     )
     stock_detail = page_url("pledges:stock-detail", 0)
@@ -266,37 +262,44 @@ def donor_page(user) -> dict:
         s.below_by = max(s.target_minimum - s.available, ZERO)
         s.backfill = list(s.backfill_orders.all())
         s.backfill_total = sum((b.quantity for b in s.backfill), ZERO)
-    stocked_items = {s.item_type_id for s in positions}
-    stocked_families = {s.item_type.family_id for s in positions if s.item_type.family_id}
 
-    # What is still asked for: open or partly covered needs with something missing.
+    # What is still asked for: open or partly covered needs with something missing, those of
+    # items (or families of items) we hold stock of first.
     asked = need_queryset(user).filter(state__in=ASKED_STATES)
     if user.organisation.non_lethal_only:
         # A fund that may give only non-lethal goods is not asked for lethal ones.
         non_lethal = ItemType.objects.filter(family=OuterRef("family"), lethal=False)
         asked = asked.filter(Q(item_type__lethal=False)
                              | Q(item_type__isnull=True) & Exists(non_lethal))
-    rows, need_pledge_level = need_rows(asked, user)
-    rows = [r for r in rows if r.coverage.missing > 0]
+    held = Q(item_type__in=stock.values("item_type")) | Q(
+        family__in=stock.filter(item_type__family__isnull=False).values("item_type__family"))
+    stocked = Case(When(held, then=Value(True)), default=Value(False),
+                   output_field=BooleanField())
+    coverage = NeedCoverage(asked, user, stocked=stocked)
+    groups = coverage.totals(["stocked", "priority"])
+    first = leading(sorted((((bool(g["stocked"]), g["priority"]), g["gaps"]) for g in groups),
+                           key=lambda kg: (not kg[0][0], kg[0][1])), LIST_LIMIT)
+    shown = coverage.gaps(
+        asked.filter(reduce(or_, (Q(held if s else ~held, priority=p) for s, p in first), Q())),
+        ["stocked DESC", "priority", "required_by", "pk"], LIST_LIMIT,
+    ) if first else []
+    pks = [pk for pk, _ in shown]
+    rows = need_rows(in_order(line_values(asked.filter(pk__in=pks), stocked=stocked), pks),
+                     user, dict(shown))
     create = page_url("pledges:create")
     for r in rows:
-        r.stocked = (r.need.item_type_id in stocked_items
-                     or (r.need.family_id is not None and r.need.family_id in stocked_families))
         r.pledge_url = f"{create}?need={r.need.pk}"
-    rows.sort(key=lambda r: (not r.stocked, r.need.priority, r.need.required_by, r.need.pk))
-    shown_asked = rows[:LIST_LIMIT]
     level = max(
-        pledge_level, need_pledge_level,
-        max((r.need.classification for r in rows), default=Classification.PUBLIC),
+        pledge_level, highest(groups, "pledge_level", "gap_level"),
         max((s.classification for s in positions), default=Classification.PUBLIC),
     )
     return {
         "pledge_states": [s for s in states if s[1]],
         "pledge_total": total,
         "active_pledges": active,
-        "asked": shown_asked,
-        "asked_total": len(rows),
-        "asked_stocked": sum(1 for r in rows if r.stocked),
+        "asked": rows,
+        "asked_total": sum(g["gaps"] for g in groups),
+        "asked_stocked": sum(g["gaps"] for g in groups if g["stocked"]),
         "positions": positions,
         "below_target": sum(1 for s in positions if s.below_by > 0),
         "level": level,
@@ -305,44 +308,56 @@ def donor_page(user) -> dict:
 
 # --- coordinator -----------------------------------------------------------------------------
 
+OLDEST = ("created_at", "pk")
+
+
+def oldest(queryset):
+    """The ids of the first ``QUEUE_LIMIT`` of ``queryset``, oldest first, as a subquery: the
+    rows shown are then read with their related records, not the whole queue."""
+    return queryset.order_by(*OLDEST).values("pk")[:QUEUE_LIMIT]
+
 
 def coordinator_page(user) -> dict:
     need_detail = page_url("needs:detail", 0)
     pledge_detail = page_url("pledges:detail", 0)
-    to_validate = need_queryset(user).filter(state=NeedState.SUBMITTED).order_by("created_at", "pk")
+    to_validate = Need.objects.visible_to(user).filter(state=NeedState.SUBMITTED)
     validate_stats = to_validate.aggregate(n=Count("pk"), level=Max("classification"))
-    validate = list(to_validate[:QUEUE_LIMIT])
+    validate = list(need_queryset(user).filter(pk__in=oldest(to_validate)).order_by(*OLDEST))
     for n in validate:
         n.url = need_detail.replace("/0/", f"/{n.pk}/")
-    to_accept = (pledge_queryset(user).select_related("need").filter(state=PledgeState.OFFERED)
-                 .with_visible_references(user).order_by("created_at", "pk"))
+    to_accept = Pledge.objects.visible_to(user).filter(state=PledgeState.OFFERED)
     accept_stats = to_accept.aggregate(n=Count("pk"), level=Max("classification"))
-    accept = list(to_accept[:QUEUE_LIMIT])
+    accept = list(pledge_queryset(user).filter(pk__in=oldest(to_accept))
+                  .with_visible_references(user).order_by(*OLDEST))
     for p in accept:
         p.url = pledge_detail.replace("/0/", f"/{p.pk}/")
         p.donor = p.shown_donor_name
         p.need_url = (need_detail.replace("/0/", f"/{p.shown_need_id}/")
                       if p.shown_need_id else None)
 
-    rows, pledge_level = need_rows(need_queryset(user).filter(state__in=PLEDGEABLE_STATES), user)
-    family_ids = {r.need.family_id for r in rows if r.need.family_id}
-    cheapest = dict(
-        ItemType.objects.filter(family_id__in=family_ids).order_by().values("family_id")
-        .annotate(v=Min("unit_value_eur")).values_list("family_id", "v")
-    ) if family_ids else {}
-    for r in rows:
-        if not r.need.item_type_id:
-            r.unit_value = cheapest.get(r.need.family_id)
-            r.value_is_cheapest = r.unit_value is not None
+    open_needs = need_queryset(user).filter(state__in=PLEDGEABLE_STATES)
+    coverage = NeedCoverage(open_needs, user, area=AREA, unit_value=UNIT_VALUE)
+    groups = coverage.totals(["priority", "area"])
+    priorities, areas, overall = coverage_totals(groups, "All open needs")
+    # The biggest gaps: by priority, then missing value (unknown counts as none).
+    gaps_by_priority: dict[int, int] = {}
+    for g in sorted(groups, key=lambda g: g["priority"]):
+        gaps_by_priority[g["priority"]] = gaps_by_priority.get(g["priority"], 0) + g["gaps"]
+    first = leading(list(gaps_by_priority.items()), LIST_LIMIT)
+    shown = coverage.gaps(
+        open_needs.filter(priority__in=first),
+        ["priority", "COALESCE(missing_value, 0) DESC", "required_by", "pk"], LIST_LIMIT,
+    ) if first else []
+    pks = [pk for pk, _ in shown]
+    gaps = need_rows(in_order(line_values(open_needs.filter(pk__in=pks), unit_value=UNIT_VALUE),
+                              pks), user, dict(shown))
+    for r in gaps:
+        r.value_is_cheapest = r.need.item_type_id is None and r.unit_value is not None
         if r.unit_value is not None:
             r.missing_value = r.coverage.missing * r.unit_value
-    gaps = sorted(
-        (r for r in rows if r.coverage.missing > 0),
-        key=lambda r: (r.need.priority, -(r.missing_value or ZERO), r.need.required_by, r.need.pk),
-    )
     level = max(
-        validate_stats["level"] or 0, accept_stats["level"] or 0, pledge_level,
-        max((r.need.classification for r in rows), default=Classification.PUBLIC),
+        validate_stats["level"] or 0, accept_stats["level"] or 0,
+        highest(groups, "pledge_level", "level"),
     )
     return {
         "validate": validate,
@@ -351,12 +366,12 @@ def coordinator_page(user) -> dict:
         "accept_list": page_url("pledges:list", query="?state=offered"),
         "accept": accept,
         "accept_total": accept_stats["n"],
-        "gaps": gaps[:LIST_LIMIT],
-        "gaps_total": len(gaps),
-        "gaps_value": sum((r.missing_value for r in gaps if r.missing_value), ZERO),
-        "priorities": by_priority(rows),
-        "areas": by_area(rows),
-        "overall": _overall(rows, "All open needs"),
+        "gaps": gaps,
+        "gaps_total": sum(g["gaps"] for g in groups),
+        "gaps_value": sum((g["gaps_value"] for g in groups), ZERO),
+        "priorities": priorities,
+        "areas": areas,
+        "overall": overall,
         "level": level,
     }
 
