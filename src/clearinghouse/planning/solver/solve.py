@@ -1,5 +1,14 @@
-"""The optimal plan with HiGHS (``highspy``): the LP relaxation for the bound, then the MIP when
-some items are indivisible. Greedy is the fallback when HiGHS returns nothing usable."""
+"""The optimal plan with HiGHS (``highspy``): the LP relaxation for the bound, then, when some
+items are indivisible, the LP rounded down and repaired by small MIPs around it.
+
+The LP bound is almost integral on these instances (SOLVER-NOTES): branch and bound over every
+column took 20-35 s at demo scale 1 where rounding and a MIP over the neighbourhood of the
+fractional columns (the other columns of their needs, then of their pledges, everything else
+fixed at the rounded value, started from the rounded plan) reach the 1e-4 gap in 1-3 s. Only
+if those do not reach the gap does the full MIP run, started from the best plan found. The gap
+is always measured against the LP bound (or the MIP's dual bound, when it ran). Primal simplex
+solves these LPs 3x faster than dual here. Greedy is the fallback when HiGHS has nothing usable.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +21,15 @@ import numpy as np
 
 from .greedy import solve_greedy
 from .instance import Instance
-from .model import Model, build_model
+from .model import ROW_KINDS, Model, build_model
 from .result import PlanResult
+from .supply import count_columns, supplies
 
 DEFAULT_GAP = 1e-4
 DEFAULT_TIME_LIMIT = 60.0
+# Above this many columns the pledge-level model does not fit in a few GiB (about 80 bytes a
+# column while building): the greedy plan is returned, and the status says so.
+MAX_COLUMNS = 12_000_000
 
 
 def _new_highs() -> highspy.Highs:
@@ -37,9 +50,15 @@ def _new_highs() -> highspy.Highs:
     return h
 
 
-def _highs(model: Model, integer: bool, time_limit: float, gap: float) -> highspy.Highs:
+def _highs(model: Model, integer: bool, time_limit: float, gap: float,
+           lower: np.ndarray | None = None, upper: np.ndarray | None = None,
+           start: np.ndarray | None = None) -> highspy.Highs:
+    """Solve ``model`` (as an LP, or a MIP with its indivisible columns integral), optionally
+    within other column bounds and from a ``start`` plan."""
     h = _new_highs()
     h.setOptionValue("output_flag", False)
+    if not integer:
+        h.setOptionValue("simplex_strategy", 4)  # primal
     h.setOptionValue("time_limit", max(float(time_limit), 0.01))
     h.setOptionValue("mip_rel_gap", float(gap))
     m = model.matrix
@@ -48,8 +67,10 @@ def _highs(model: Model, integer: bool, time_limit: float, gap: float) -> highsp
     lp.num_row_ = m.shape[0]
     lp.sense_ = highspy.ObjSense.kMaximize
     lp.col_cost_ = model.cols.unit_value.astype(float)
-    lp.col_lower_ = model.cols.lower.astype(float)
-    lp.col_upper_ = np.where(np.isinf(model.cols.upper), highspy.kHighsInf, model.cols.upper)
+    lower = model.cols.lower if lower is None else lower
+    upper = model.cols.upper if upper is None else upper
+    lp.col_lower_ = lower.astype(float)
+    lp.col_upper_ = np.where(np.isinf(upper), highspy.kHighsInf, upper)
     lp.row_lower_ = np.full(m.shape[0], -highspy.kHighsInf)
     lp.row_upper_ = model.row_upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -66,6 +87,11 @@ def _highs(model: Model, integer: bool, time_limit: float, gap: float) -> highsp
         # status "Empty" silently; the model status is always checked by the caller).
         idx = np.nonzero(model.integer)[0].astype(np.int32)
         h.changeColsIntegrality(len(idx), idx, np.ones(len(idx), dtype=np.uint8))
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = start.astype(float).tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
     h.run()
     return h
 
@@ -86,6 +112,67 @@ def _clean(model: Model, x: np.ndarray) -> np.ndarray:
     return np.where(model.cols.fixed, model.cols.lower, x)
 
 
+def _neighbourhood(model: Model, x_lp: np.ndarray, kinds: tuple[str, ...]) -> np.ndarray:
+    """Indivisible columns free to move: those sharing a row of ``kinds`` with a fractional one."""
+    frac = model.integer & (np.abs(x_lp - np.round(x_lp)) > 1e-6)
+    rows = np.unique(model.matrix[:, np.nonzero(frac)[0]].tocoo().row)
+    rows = rows[np.isin(model.row_kind[rows], [ROW_KINDS.index(k) for k in kinds])]
+    free = np.zeros(model.shape[1], dtype=bool)
+    free[np.unique(model.matrix.tocsr()[rows].tocoo().col)] = True
+    return free & model.integer & ~model.cols.fixed
+
+
+def _round_and_repair(model: Model, x_lp: np.ndarray, bound: float, gap: float,
+                      deadline: float, stats: dict):
+    """The best integral plan found from the LP solution: (x, MIP dual bound or None, status)."""
+    def value(x):
+        return float((x * model.cols.unit_value).sum())
+
+    def good(x):
+        return bound <= 1e-12 or (bound - value(x)) / bound <= gap + 1e-12
+
+    best = _clean(model, np.where(model.integer, np.floor(x_lp + 1e-6), x_lp))
+    stats["rounded_value"] = value(best)
+    for kinds in (("need",), ("need", "pledge")):
+        if good(best) or time.perf_counter() >= deadline:
+            break
+        free = _neighbourhood(model, x_lp, kinds)
+        keep = model.integer & ~free
+        lower = np.where(keep, best, model.cols.lower)
+        upper = np.where(keep, best, model.cols.upper)
+        t = time.perf_counter()
+        h = _highs(model, True, deadline - t, gap, lower, upper, start=best)
+        stats[f"repair_{'_'.join(kinds)}_s"] = time.perf_counter() - t
+        x = _solution(h, model.shape[1])
+        if x is not None and value(_clean(model, x)) > value(best):
+            best = _clean(model, x)
+    if good(best):
+        return best, None, "optimal"
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        return best, None, "time_limit"
+    t = time.perf_counter()
+    h = _highs(model, True, left, gap, start=best)  # branch and bound over every column
+    stats["mip_s"] = time.perf_counter() - t
+    x, info = _solution(h, model.shape[1]), h.getInfo()
+    if x is not None and value(_clean(model, x)) > value(best):
+        best = _clean(model, x)
+    dual = info.mip_dual_bound if np.isfinite(info.mip_dual_bound) else None
+    done = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return best, dual, "optimal" if done else "time_limit"
+
+
+def _too_large(inst: Instance, columns: int, t0: float, with_greedy: bool) -> PlanResult:
+    greedy = solve_greedy(inst)
+    res = PlanResult(inst, greedy.cols, greedy.quantity, "error", float(inst.total_weight))
+    res.note = (f"the model would have {columns:,} columns, more than the {MAX_COLUMNS:,} this "
+                "solver builds; this is the greedy plan, bounded only by full coverage")
+    res.greedy_value = greedy.value if with_greedy else None
+    res.stats = {"columns_estimated": columns}
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
 def solve(
     inst: Instance,
     time_limit: float = DEFAULT_TIME_LIMIT,
@@ -94,6 +181,9 @@ def solve(
 ) -> PlanResult:
     """The optimal plan of ``inst`` (within ``gap``), with the LP bound and the greedy value."""
     t0 = time.perf_counter()
+    columns = count_columns(inst, supplies(inst))
+    if columns > MAX_COLUMNS:
+        return _too_large(inst, columns, t0, with_greedy)
     model = build_model(inst)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
@@ -130,19 +220,11 @@ def solve(
         if not model.integer.any():
             status, x = "optimal", lp_x
         else:
-            left = time_limit - (time.perf_counter() - t0)
             t1 = time.perf_counter()
-            h = _highs(model, integer=True, time_limit=left, gap=gap)
-            stats["mip_s"] = time.perf_counter() - t1
-            ms = h.getModelStatus()
-            info = h.getInfo()
-            x = _solution(h, ncols)
-            if np.isfinite(info.mip_dual_bound):
-                bound = min(bound, info.mip_dual_bound)
-            if ms == highspy.HighsModelStatus.kOptimal:
-                status = "optimal"
-            elif ms == highspy.HighsModelStatus.kTimeLimit:
-                status = "time_limit"
+            x, dual, status = _round_and_repair(model, lp_x, bound, gap, t0 + time_limit, stats)
+            stats["repair_s"] = time.perf_counter() - t1
+            if dual is not None:
+                bound = min(bound, dual)
     elif lp_status == highspy.HighsModelStatus.kTimeLimit:
         status = "time_limit"
     stats["lp_status"] = h.modelStatusToString(lp_status)

@@ -165,6 +165,20 @@ def free_columns(inst: Instance, sup: Supplies) -> Columns:
     )
 
 
+def count_columns(inst: Instance, sup: Supplies) -> int:
+    """How many free columns ``free_columns`` would build, counted per (supply, need, hub)
+    without building them (an upper bound: closed hub-weeks are not subtracted)."""
+    si, n = compatible_pairs(inst, sup)
+    H = len(inst.hub_ids)
+    if not H or not len(si) or not inst.route_weeks.size:
+        return 0
+    rw = inst.route_weeks[sup.depot[si]]  # pairs x hubs
+    dw = inst.delivery_weeks[:, inst.need_region[n]].T
+    first = np.maximum(sup.ready[si][:, None] + rw, 1)
+    weeks = np.where((rw >= 0) & (dw >= 0), inst.horizon - dw - first + 1, 0)
+    return int(np.maximum(weeks, 0).sum())
+
+
 def take(arr: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """``arr[idx]`` with 0 where ``idx`` is -1 (also when ``arr`` is empty)."""
     if len(arr) == 0:
