@@ -49,3 +49,11 @@ def test_rounding_and_repair_reach_the_gap_on_a_contested_instance():
     q = res.quantity[whole]
     assert (abs(q - q.round()) < 1e-9).all()
     assert res.value >= res.greedy_value - 1e-9
+
+
+def test_progress_is_told_phase_by_phase():
+    told = []
+    solve(parse_instance(example("indivisible")), progress=lambda p, pct: told.append((p, pct)))
+    assert [pct for _, pct in told] == sorted(pct for _, pct in told)
+    phases = " / ".join(p for p, _ in told)
+    assert "LP relaxation" in phases and "repairing" in phases and "greedy" in phases

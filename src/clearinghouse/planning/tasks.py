@@ -36,8 +36,8 @@ def solve_plan(plan_id: int) -> str:
     _progress(plan_id, "checking the snapshot", 5)
     try:
         inst = parse_instance(plan.instance)
-        _progress(plan_id, "building the model and solving", 15)
-        result = solve(inst, time_limit=plan.time_limit_s, gap=plan.gap_target)
+        result = solve(inst, time_limit=plan.time_limit_s, gap=plan.gap_target,
+                       progress=lambda phase, percent: _progress(plan_id, phase, percent))
         _progress(plan_id, "explaining the gaps", 80)
         doc = result.to_plan()
         _progress(plan_id, "storing the plan", 90)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 
 import highspy
 import numpy as np
@@ -178,15 +179,23 @@ def solve(
     time_limit: float = DEFAULT_TIME_LIMIT,
     gap: float = DEFAULT_GAP,
     with_greedy: bool = True,
+    progress: Callable[[str, int], None] | None = None,
 ) -> PlanResult:
-    """The optimal plan of ``inst`` (within ``gap``), with the LP bound and the greedy value."""
+    """The optimal plan of ``inst`` (within ``gap``), with the LP bound and the greedy value.
+
+    ``progress(phase, percent)`` is told each phase as it starts (the plan's page shows it).
+    """
+    say = progress or (lambda phase, percent: None)
     t0 = time.perf_counter()
+    say("counting the columns", 10)
     columns = count_columns(inst, supplies(inst))
     if columns > MAX_COLUMNS:
         return _too_large(inst, columns, t0, with_greedy)
+    say(f"building the model ({columns:,} columns)", 15)
     model = build_model(inst)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
+    say("the greedy plan, for comparison", 20)
     greedy = solve_greedy(inst) if with_greedy else None
     greedy_s = time.perf_counter() - t1
     rows, ncols = model.shape
@@ -207,6 +216,7 @@ def solve(
 
     left = time_limit - (time.perf_counter() - t0)
     t1 = time.perf_counter()
+    say("solving the LP relaxation (the bound)", 25)
     h = _highs(model, integer=False, time_limit=left, gap=gap)
     stats["lp_s"] = time.perf_counter() - t1
     lp_status = h.getModelStatus()
@@ -221,6 +231,7 @@ def solve(
             status, x = "optimal", lp_x
         else:
             t1 = time.perf_counter()
+            say("rounding to whole units and repairing", 50)
             x, dual, status = _round_and_repair(model, lp_x, bound, gap, t0 + time_limit, stats)
             stats["repair_s"] = time.perf_counter() - t1
             if dual is not None:
