@@ -23,7 +23,7 @@ LINT_PATHS := $(wildcard src tests bench)
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help install run test lint bench bench-pages clean
+.PHONY: help install run test lint bench bench-pages bench-clearing clean
 
 help:
 	@echo "make run    [HOST=$(HOST) PORT=$(PORT)]  migrate, demo data if empty, runserver"
@@ -31,6 +31,7 @@ help:
 	@echo "make lint                                ruff check"
 	@echo "make bench  [BENCH_ARGS=...]             bench/api.py"
 	@echo "make bench-pages [BENCH_ARGS=...]        bench/pages.py"
+	@echo "make bench-clearing [BENCH_ARGS=...]     bench/clearing.py"
 	@echo "make clean                               remove .venv and var/"
 
 $(BIN)/python:
@@ -60,6 +61,9 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/api.py $(BENCH_ARGS)
+
+bench-clearing: $(STAMP)
+	$(BIN)/python bench/clearing.py $(BENCH_ARGS)
 
 bench-pages: $(STAMP)
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)
