@@ -79,8 +79,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Wait for a concurrent writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The web server and the worker write concurrently. Transactions take the write lock when
+    # they begin (IMMEDIATE), so a writer waits up to `timeout` instead of failing at once
+    # with "database is locked" when a read turns into a write; WAL lets reads go on meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20, "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    })
     DATABASES["default"]["TEST"] = {"NAME": None}
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
