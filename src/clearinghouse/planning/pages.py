@@ -3,39 +3,29 @@ who see plans), over the needs the reader sees."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path
 
 from clearinghouse.core.exports import CSV_TYPE, csv_lines
+from clearinghouse.core.listing import Column
 from clearinghouse.core.web import classify
 from clearinghouse.security.roles import Audience, audiences
 
 from .asks import asks_for, totals_by_item
 from .models import Plan, PlanState
 
-
-@dataclass(frozen=True)
-class _Column:
-    label: str
-    value: Callable[[Any], Any]
-
-
 ASK_COLUMNS = (
-    _Column("need", lambda a: a.need.pk),
-    _Column("priority", lambda a: a.need.get_priority_display()),
-    _Column("item", lambda a: a.what),
-    _Column("region", lambda a: str(a.need.region)),
-    _Column("required by", lambda a: a.need.required_by),
-    _Column("units missing", lambda a: a.missing),
-    _Column("units late", lambda a: a.late),
-    _Column("ready at a depot by", lambda a: a.ready_by),
-    _Column("why", lambda a: a.reasons),
+    Column("need", lambda a: a.need.pk),
+    Column("priority", lambda a: a.need.get_priority_display()),
+    Column("item", lambda a: a.what),
+    Column("region", lambda a: str(a.need.region)),
+    Column("required by", lambda a: a.need.required_by),
+    Column("units missing", lambda a: a.missing),
+    Column("units late", lambda a: a.late),
+    Column("ready at a depot by", lambda a: a.ready_by),
+    Column("why", lambda a: a.reasons),
 )
 
 
