@@ -64,12 +64,12 @@ def generate_instance(scale: float = 1.0, seed: int = 0, contested: bool = True)
     depots = [f"depot-{d:02d}" for d in range(N_DEPOTS)]
     hub_ids = [f"hub-{h}" for h in range(N_HUBS)]
     routes = []
-    for d, depot in enumerate(depots):
+    for depot in depots:
         near = rng.choice(N_HUBS, size=int(rng.integers(3, 7)), replace=False)
         routes += [{"origin": depot, "hub": hub_ids[h], "weeks": int(rng.integers(0, 4))}
                    for h in sorted(near)]
     deliveries = []
-    for h, hub in enumerate(hub_ids):
+    for hub in hub_ids:
         reach = rng.choice(N_REGIONS, size=int(rng.integers(6, N_REGIONS + 1)), replace=False)
         deliveries += [{"hub": hub, "region": regions[r], "weeks": int(rng.integers(0, 3))}
                        for r in sorted(reach)]
@@ -132,7 +132,7 @@ def generate_instance(scale: float = 1.0, seed: int = 0, contested: bool = True)
     pallets = float(np.sum(pledge_q * ppu[pledge_item]))
     per_week = pallets / (N_HUBS * (T - 6)) * (0.55 if contested else 3.0)
     hubs = []
-    for h, hub in enumerate(hub_ids):
+    for hub in hub_ids:
         base = per_week * rng.uniform(0.5, 1.5)
         weekly = np.round(base * rng.uniform(0.6, 1.4, size=T), 1)
         entry = {"id": hub, "capacity_pallets": [float(c) for c in weekly]}

@@ -8,7 +8,8 @@ left free reach a gap of about 2e-5 in 0.5 s. If not within the gap, a MIP over 
 neighbourhood of the fractional columns (the other columns of their needs and pledges;
 everything else fixed; started from the best plan) repairs it, and only then the full MIP
 runs, started from the best plan found. The gap is always measured against the LP bound (or
-the MIP's dual bound, when it ran). Primal simplex solves these LPs 3x faster than dual here. Greedy is the fallback when HiGHS has nothing usable.
+the MIP's dual bound, when it ran). Primal simplex solves these LPs 3x faster than dual here.
+Greedy is the fallback when HiGHS has nothing usable.
 """
 
 from __future__ import annotations
