@@ -14,8 +14,8 @@ import numpy as np
 
 T = 52
 N_HUBS = 8
-N_DEPOTS = 30
-N_REGIONS = 10
+N_DEPOTS = 60
+N_REGIONS = 5
 N_DONORS = 50
 PRIORITIES = ("critical", "high", "medium", "low")
 PRIORITY_MIX = (0.15, 0.35, 0.35, 0.15)
@@ -63,16 +63,20 @@ def generate_instance(scale: float = 1.0, seed: int = 0, contested: bool = True)
     regions = [f"region-{r}" for r in range(N_REGIONS)]
     depots = [f"depot-{d:02d}" for d in range(N_DEPOTS)]
     hub_ids = [f"hub-{h}" for h in range(N_HUBS)]
+    # as in the demo: a depot ships to its two to four nearest hubs (0-4 weeks by distance),
+    # every hub delivers to every region (0-2 weeks)
+    hub_xy = rng.uniform(0, 1, size=(N_HUBS, 2))
     routes = []
     for depot in depots:
-        near = rng.choice(N_HUBS, size=int(rng.integers(3, 7)), replace=False)
-        routes += [{"origin": depot, "hub": hub_ids[h], "weeks": int(rng.integers(0, 4))}
+        dist = np.hypot(*(hub_xy - rng.uniform(-1.5, 1, size=2)).T)
+        near = np.argsort(dist)[: int(rng.choice([2, 3, 4], p=[0.55, 0.3, 0.15]))]
+        routes += [{"origin": depot, "hub": hub_ids[h],
+                    "weeks": int(min(4, dist[h] * 1.5 + (rng.random() < 0.2)))}
                    for h in sorted(near)]
-    deliveries = []
-    for hub in hub_ids:
-        reach = rng.choice(N_REGIONS, size=int(rng.integers(6, N_REGIONS + 1)), replace=False)
-        deliveries += [{"hub": hub, "region": regions[r], "weeks": int(rng.integers(0, 3))}
-                       for r in sorted(reach)]
+    region_xy = rng.uniform(1, 2, size=(N_REGIONS, 2))
+    deliveries = [{"hub": hub, "region": regions[r],
+                   "weeks": int(min(2, np.hypot(*(hub_xy[h] - region_xy[r])) * 1.2))}
+                  for h, hub in enumerate(hub_ids) for r in range(N_REGIONS)]
 
     # needs: quantities log-uniform in the item's range, whole units everywhere
     n_needs = max(1, int(round(800 * scale)))
@@ -80,7 +84,7 @@ def generate_instance(scale: float = 1.0, seed: int = 0, contested: bool = True)
     need_q = np.round(np.exp(rng.uniform(np.log(lo_q[need_item]), np.log(hi_q[need_item]))))
     by_family = rng.random(n_needs) < 0.2
     prio = rng.choice(len(PRIORITIES), size=n_needs, p=PRIORITY_MIX)
-    due = np.minimum(2 + rng.gamma(2.0, 9.0, size=n_needs).astype(int), T)
+    due = rng.integers(2, T + 27, size=n_needs)  # as in the demo: some due beyond the horizon
     need_region = rng.integers(0, N_REGIONS, size=n_needs)
     needs = []
     for n in range(n_needs):
@@ -108,7 +112,7 @@ def generate_instance(scale: float = 1.0, seed: int = 0, contested: bool = True)
                         np.maximum(np.ceil(pledge_q), 1))
     donor_depot = rng.integers(0, N_DEPOTS, size=N_DONORS)
     donor = rng.integers(0, N_DONORS, size=n_pledges)
-    ready = 1 + np.minimum(rng.gamma(1.6, 9.0, size=n_pledges).astype(int), T - 2)
+    ready = rng.integers(1, 44, size=n_pledges)
     need_ids_by_item: dict[int, list[int]] = {}
     for n in range(n_needs):
         need_ids_by_item.setdefault(int(need_item[n]), []).append(n)
@@ -122,15 +126,13 @@ def generate_instance(scale: float = 1.0, seed: int = 0, contested: bool = True)
         if roll < 0.08:
             picked = rng.choice(N_REGIONS, size=int(rng.integers(1, 4)), replace=False)
             pledge["regions"] = [regions[r] for r in sorted(picked)]
-        elif roll < 0.12 and i in need_ids_by_item:
-            mine = need_ids_by_item[i]
-            picked = rng.choice(mine, size=min(len(mine), int(rng.integers(1, 3))), replace=False)
-            pledge["needs"] = [needs[n]["id"] for n in sorted(picked)]
+        elif roll < 0.38 and i in need_ids_by_item:  # pledged against a need, as many are
+            pledge["needs"] = [needs[int(rng.choice(need_ids_by_item[i]))]["id"]]
         pledges.append(pledge)
 
     # hub capacity: about the pallets pledged per week over the hubs, uneven across hubs/weeks
     pallets = float(np.sum(pledge_q * ppu[pledge_item]))
-    per_week = pallets / (N_HUBS * (T - 6)) * (0.55 if contested else 3.0)
+    per_week = pallets / (N_HUBS * (T - 6)) * (1.4 if contested else 8.0)
     hubs = []
     for hub in hub_ids:
         base = per_week * rng.uniform(0.5, 1.5)

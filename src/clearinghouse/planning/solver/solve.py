@@ -2,64 +2,83 @@
 items are indivisible, the LP rounded down, filled greedily, and repaired by small MIPs around
 it if that is not within the gap.
 
+The LP is the pledge-level one of model.py. Up to ``FULL_COLUMNS`` feasible columns it is built
+whole and solved by primal simplex (3x faster than dual or interior point on the demo at scale
+1). Beyond, by column generation: the master LP starts from the greedy plan's columns and the
+best column of each supply and need at zero prices, then takes the columns that price out
+(model.Pricer) until the Lagrangian bound is within a quarter of the gap of the master's value;
+interior point without crossover solves the masters (simplex needed several times as long),
+and one crossover at the end gives the vertex that rounding wants and the basis that warm
+re-plans (replan.py) start from.
+
 The LP bound is almost integral on these instances (SOLVER-NOTES): branch and bound over every
 column took 20-35 s at demo scale 1 where rounding down and one greedy pass over what that
 left free reach a gap of about 2e-5 in 0.5 s. If not within the gap, a MIP over the
 neighbourhood of the fractional columns (the other columns of their needs and pledges;
-everything else fixed; started from the best plan) repairs it, and only then the full MIP
-runs, started from the best plan found. The gap is always measured against the LP bound (or
-the MIP's dual bound, when it ran). Primal simplex solves these LPs 3x faster than dual here.
-Greedy is the fallback when HiGHS has nothing usable.
+everything else fixed; started from the best plan) repairs it, and only then the MIP over
+every column held runs, started from the best plan found. The gap is always measured against
+the LP bound (or the MIP's dual bound when the model held every column). Greedy is the
+fallback when HiGHS has nothing usable.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import highspy
 import numpy as np
 
 from .greedy import solve_greedy
 from .instance import Instance
-from .model import ROW_KINDS, Model, build_model
+from .model import (
+    ROW_KINDS,
+    Layout,
+    Model,
+    Pricer,
+    coefficients,
+    layout,
+    model_of,
+    new_highs,
+    row_limits,
+)
 from .result import PlanResult
-from .supply import count_columns, supplies
+from .supply import (
+    Columns,
+    concat,
+    count_columns,
+    fixed_columns,
+    free_columns,
+    make_columns,
+    select,
+    supplies,
+)
 
 DEFAULT_GAP = 1e-4
 DEFAULT_TIME_LIMIT = 60.0
-# Above this many columns the pledge-level model does not fit in a few GiB (about 80 bytes a
-# column while building): the greedy plan is returned, and the status says so.
-MAX_COLUMNS = 12_000_000
-
-
-def _new_highs() -> highspy.Highs:
-    """A silent Highs object (its licence banner goes to fd 1, which may carry a plan)."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # pragma: no cover - no fd 1
-        return highspy.Highs()
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            h = highspy.Highs()
-            h.setOptionValue("output_flag", False)
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    return h
+# Up to this many feasible columns the model is built whole (demo scale 1: 157k, LP 1.5 s).
+FULL_COLUMNS = 400_000
+# Above this many feasible columns even pricing them is too slow: the greedy plan is returned,
+# and the status says so (generated scale 10 has about 200M).
+MAX_COLUMNS = 2_000_000_000
+INF = highspy.kHighsInf
+# Columns whose reduced cost is within this of zero (in value per need's whole quantity) join
+# the repair after the LP.
+NEAR = 0.05
+_new_highs = new_highs
 
 
 def _highs(model: Model, integer: bool, time_limit: float, gap: float,
            lower: np.ndarray | None = None, upper: np.ndarray | None = None,
-           start: np.ndarray | None = None, target: float | None = None) -> highspy.Highs:
+           start: np.ndarray | None = None, target: float | None = None,
+           presolve: bool = True) -> highspy.Highs:
     """Solve ``model`` (as an LP, or a MIP with its indivisible columns integral), optionally
     within other column bounds and from a ``start`` plan."""
     h = _new_highs()
     h.setOptionValue("output_flag", False)
+    if not presolve:
+        h.setOptionValue("presolve", "off")
     if not integer:
         h.setOptionValue("simplex_strategy", 4)  # primal
     h.setOptionValue("time_limit", max(float(time_limit), 0.01))
@@ -138,6 +157,69 @@ def _fill(model: Model, x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _mip(model: Model, time_limit: float, gap: float, **kw) -> highspy.Highs:
+    """A MIP from a start plan. HiGHS 1.16's MIP presolve with a start plan was seen to return
+    the start as "optimal" with an objective it does not have (a property test found one, and
+    presolve off solved it right): then it runs again without presolve."""
+    t = time.perf_counter()
+    h = _highs(model, True, time_limit, gap, **kw)
+    x = _solution(h, model.shape[1])
+    if x is not None:
+        claimed = h.getInfo().objective_function_value
+        real = float(x @ model.cols.unit_value)
+        if abs(claimed - real) > 1e-7 * max(1.0, abs(real)):
+            left = time_limit - (time.perf_counter() - t)
+            h = _highs(model, True, max(left, 0.01), gap, presolve=False, **kw)
+    return h
+
+
+def _support_mip(model: Model, x_lp: np.ndarray, target: float, gap: float,
+                 deadline: float) -> np.ndarray | None:
+    """The best plan among the columns the LP uses (fixed allocations as given)."""
+    frac = model.integer & (np.abs(x_lp - np.round(x_lp)) > 1e-6)
+    cand = ((x_lp > 1e-9) | frac) & ~model.cols.fixed
+    idx = np.nonzero(cand)[0]
+    if len(idx) == 0:
+        return None
+    a = model.matrix.tocsc()
+    rows = np.unique(a[:, idx].tocoo().row)
+    fixed = np.where(model.cols.fixed, model.cols.lower, 0.0)
+    upper = model.row_upper[rows] - a[rows] @ fixed
+    sub = a[rows][:, idx].tocsc()
+    m = len(idx)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = m, len(rows)
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = model.cols.unit_value[idx]
+    lp.col_lower_ = np.zeros(m)
+    lp.col_upper_ = np.where(np.isinf(model.cols.upper[idx]), INF, model.cols.upper[idx])
+    lp.row_lower_ = np.full(len(rows), -INF)
+    lp.row_upper_ = np.maximum(upper, 0.0)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = sub.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = sub.indices.astype(np.int32)
+    lp.a_matrix_.value_ = sub.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                       for i in model.integer[idx]]
+    h = _new_highs()
+    h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
+    h.setOptionValue("mip_rel_gap", gap / 10)
+    h.setOptionValue("objective_target", target - float(fixed @ model.cols.unit_value))
+    h.passModel(lp)
+    start = np.where(model.integer, np.floor(x_lp + 1e-6), x_lp)[idx]
+    sol = highspy.HighsSolution()
+    sol.col_value = start.tolist()
+    sol.value_valid = True
+    h.setSolution(sol)
+    h.run()
+    got = h.getSolution()
+    if not got.value_valid:
+        return None
+    x = fixed.copy()
+    x[idx] = np.asarray(got.col_value)
+    return _clean(model, x)
+
+
 def _neighbourhood(model: Model, x_lp: np.ndarray, kinds: tuple[str, ...]) -> np.ndarray:
     """Indivisible columns free to move: those sharing a row of ``kinds`` with a fractional one."""
     frac = model.integer & (np.abs(x_lp - np.round(x_lp)) > 1e-6)
@@ -162,31 +244,45 @@ def _round_and_repair(model: Model, x_lp: np.ndarray, bound: float, gap: float,
     t = time.perf_counter()
     best = _fill(model, best)
     stats["fill_s"] = time.perf_counter() - t
-    # (The needs' neighbourhood alone was cheaper when it sufficed, but often did not: measured
-    # 1.6-5 s and short of the gap on a re-plan; the needs' and pledges' reached it each time.)
-    for kinds in (("need", "pledge"),):
-        if good(best) or time.perf_counter() >= deadline:
-            break
-        free = _neighbourhood(model, x_lp, kinds)
-        keep = model.integer & ~free
-        lower = np.where(keep, best, model.cols.lower)
-        upper = np.where(keep, best, model.cols.upper)
+
+    def repair(name: str, keep: np.ndarray, at: np.ndarray, start: np.ndarray) -> None:
+        """A MIP with the indivisible columns of ``keep`` held at ``at``; it stops as soon as a
+        plan within the gap of the LP bound is found (its own optimum is not needed)."""
+        nonlocal best
         t = time.perf_counter()
-        # Stop as soon as a plan within the gap of the LP bound is found: proving the
-        # neighbourhood's own optimum is not needed.
-        h = _highs(model, True, deadline - t, gap, lower, upper, start=best,
-                   target=bound * (1 - gap))
-        stats[f"repair_{'_'.join(kinds)}_s"] = time.perf_counter() - t
+        lower = np.where(keep, at, model.cols.lower)
+        upper = np.where(keep, at, model.cols.upper)
+        h = _mip(model, deadline - t, gap / 10, lower=lower, upper=upper, start=start,
+                 target=bound * (1 - gap))
+        stats[f"repair_{name}_s"] = time.perf_counter() - t
         x = _solution(h, model.shape[1])
         if x is not None and value(_clean(model, x)) > value(best):
             best = _clean(model, x)
+
+    # 1. A MIP over the LP's support only (the columns it uses, the fractional ones in whole
+    # units): as many columns as rows, so it starts fast, and moving whole vehicles within it
+    # reached 3e-5 to 1e-4 in 0.7-4 s at generated scales 1-2 where a MIP over every column
+    # held with the rest fixed took 2-30 s, and the support's part that touches the
+    # fractional columns' rows alone fell short (2e-4).
+    if not good(best) and time.perf_counter() < deadline:
+        t = time.perf_counter()
+        x = _support_mip(model, x_lp, bound * (1 - gap), gap, deadline)
+        stats["repair_support_s"] = time.perf_counter() - t
+        if x is not None and value(x) > value(best):
+            best = x
+    # 2. The needs' and pledges' neighbourhood of the fractional columns, from the best plan.
+    # (The needs' alone was cheaper when it sufficed, but often did not: measured 1.6-5 s and
+    # short of the gap on a re-plan; the needs' and pledges' reached it each time.)
+    if not good(best) and time.perf_counter() < deadline:
+        free = _neighbourhood(model, x_lp, ("need", "pledge"))
+        repair("need_pledge", model.integer & ~free, best, best)
     if good(best):
         return best, None, "optimal"
     left = deadline - time.perf_counter()
     if left <= 0:
         return best, None, "time_limit"
     t = time.perf_counter()
-    h = _highs(model, True, left, gap, start=best)  # branch and bound over every column
+    h = _mip(model, left, gap, start=best)  # branch and bound over every column
     stats["mip_s"] = time.perf_counter() - t
     x, info = _solution(h, model.shape[1]), h.getInfo()
     if x is not None and value(_clean(model, x)) > value(best):
@@ -207,6 +303,273 @@ def _too_large(inst: Instance, columns: int, t0: float, with_greedy: bool) -> Pl
     return res
 
 
+class Master:
+    """The LP over the columns generated so far, kept in one Highs object between solves.
+
+    Rows as in model.Layout, limits net of the fixed allocations. Scaled for HiGHS (the raw
+    model spans 2e-4 to 6e6 in the matrix and 1e-8 to 8 in the costs, and simplex crawled): a
+    column's unit is its need's whole quantity, a row's its limit.
+    """
+
+    def __init__(self, inst: Instance, lay: Layout, limit: np.ndarray, upper: np.ndarray):
+        self.inst, self.lay = inst, lay
+        self.h = _new_highs()
+        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.h.setOptionValue("run_crossover", "off")
+        self.row_scale = np.where(limit > 0, limit, 1.0)
+        self.h.addRows(lay.rows, np.full(lay.rows, -INF), upper / self.row_scale, 0,
+                       np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        none = np.zeros(0, np.int64)
+        self.cols = make_columns(inst, supplies(inst), none, none, none, none)
+        self.col_scale = np.zeros(0)
+        self.keys = np.zeros(0, np.int64)  # sorted, for dedupe
+        self.closed = np.zeros(0, dtype=bool)  # columns held at zero (a closed hub-week)
+        self.solved = False
+
+    def __len__(self) -> int:
+        return len(self.cols)
+
+    def _key(self, cols: Columns) -> np.ndarray:
+        inst = self.inst
+        k = cols.supply * len(inst.need_ids) + cols.need
+        return (k * max(len(inst.hub_ids), 1) + cols.hub) * (inst.horizon + 2) + cols.ship
+
+    def add(self, cols: Columns) -> int:
+        """Add the columns not held yet; return how many."""
+        keys, first = np.unique(self._key(cols), return_index=True)
+        pos = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+        new = ~(self.keys[pos] == keys) if len(self.keys) else np.ones(len(keys), dtype=bool)
+        cols = select(cols, first[new])
+        m = len(cols)
+        if m == 0:
+            return 0
+        # free columns: whatever bounds they came with (a greedy plan's are its quantities)
+        cols = replace(cols, lower=np.zeros(m), upper=np.full(m, np.inf))
+        rows, col, val = coefficients(self.inst, self.lay, cols)
+        # divisible columns in units of their need's quantity (litres, rounds); indivisible
+        # ones in whole units, so that a MIP can be run on this very model
+        scale = np.where(self.inst.item_indivisible[cols.item], 1.0,
+                         self.inst.need_qty[cols.need])
+        val = val * scale[col] / self.row_scale[rows]
+        starts = np.searchsorted(col, np.arange(m)).astype(np.int32)
+        self.h.addCols(m, cols.unit_value * scale, np.zeros(m), np.full(m, INF), len(val),
+                       starts, rows.astype(np.int32), val)
+        self.cols = concat(self.cols, cols)
+        self.col_scale = np.concatenate([self.col_scale, scale])
+        self.keys = np.union1d(self.keys, keys[new])
+        self.closed = np.concatenate([self.closed, np.zeros(m, dtype=bool)])
+        return m
+
+    def solve(self, method: str, time_limit: float) -> highspy.HighsModelStatus:
+        """``ipm`` (no crossover), ``primal`` or ``dual`` simplex (warm from the last basis)."""
+        h = self.h
+        h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+        h.setOptionValue("solver", "ipm" if method == "ipm" else "simplex")
+        h.setOptionValue("simplex_strategy", 4 if method == "primal" else 1)
+        # presolve off keeps the basis (there is none before the first solve)
+        h.setOptionValue("presolve", "on" if method == "ipm" or not self.solved else "off")
+        h.run()
+        self.solved = True
+        return h.getModelStatus()
+
+    def crossover(self) -> bool:
+        """From an interior point to a vertex (and a basis for warm starts)."""
+        return self.h.crossover(self.h.getSolution()) == highspy.HighsStatus.kOk
+
+    def value(self) -> float:
+        return float(self.h.getInfo().objective_function_value)
+
+    def x(self) -> np.ndarray:
+        if len(self) == 0:
+            return np.zeros(0)
+        return np.maximum(np.asarray(self.h.getSolution().col_value), 0.0) * self.col_scale
+
+    def y(self) -> np.ndarray:
+        return np.maximum(np.asarray(self.h.getSolution().row_dual), 0.0) / self.row_scale
+
+    def set_row_upper(self, rows: np.ndarray, upper: np.ndarray) -> None:
+        rows = np.asarray(rows, dtype=np.int32)
+        self.h.changeRowsBounds(len(rows), rows, np.full(len(rows), -INF),
+                                np.asarray(upper, float) / self.row_scale[rows])
+
+    def close(self, mask: np.ndarray) -> None:
+        """Hold the columns of ``mask`` at zero."""
+        idx = np.nonzero(mask & ~self.closed)[0].astype(np.int32)
+        self.closed |= mask
+        self.h.changeColsBounds(len(idx), idx, np.zeros(len(idx)), np.zeros(len(idx)))
+
+    def columns(self) -> Columns:
+        """The columns held, their upper bounds zero where closed."""
+        return replace(self.cols, upper=np.where(self.closed, 0.0, self.cols.upper))
+
+
+class Planner:
+    """One instance's solve, kept so that it can be re-planned warm (replan.py): the master LP
+    (with its basis), the pricer, and the limits."""
+
+    def __init__(self, inst: Instance, time_limit: float = DEFAULT_TIME_LIMIT,
+                 gap: float = DEFAULT_GAP, with_greedy: bool = True,
+                 progress: Callable[[str, int], None] | None = None, sup=None,
+                 columns: int | None = None):
+        self.t0 = time.perf_counter()
+        self.say = progress or (lambda phase, percent: None)
+        self.inst, self.time_limit, self.gap, self.with_greedy = inst, time_limit, gap, with_greedy
+        self.sup = supplies(inst) if sup is None else sup
+        self.count = count_columns(inst, self.sup) if columns is None else columns
+        self.complete = self.count <= FULL_COLUMNS  # every column in the master
+        self.lay = layout(inst)
+        limit, self.upper, self.fixed_value = row_limits(inst)
+        self.fixed = fixed_columns(inst).columns
+        self.master = Master(inst, self.lay, limit, self.upper)
+        self.pricer = None if self.complete else Pricer(inst, self.sup, self.lay, self.upper)
+        self.stats: dict = {"columns_feasible": self.count}
+        # Pairs priced in per iteration: interior point time grows faster than the master
+        # (generated scale 10: 14 s at 160k columns, 58 s at 640k), so about its rows.
+        self.per_iteration = max(2 * self.lay.rows, 5000)
+        self.greedy: PlanResult | None = None
+        self.bound = np.inf
+        self.lp_bound: float | None = None
+        self.lp_ok = False
+
+    @property
+    def deadline(self) -> float:
+        return self.t0 + self.time_limit
+
+    def run(self) -> PlanResult:
+        """The first solve."""
+        t = time.perf_counter()
+        if self.with_greedy or not self.complete:
+            self.say("the greedy plan, for comparison", 20)
+            self.greedy = solve_greedy(self.inst)
+        self.stats["greedy_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        self.say(f"building the model ({self.count:,} feasible columns)", 22)
+        if self.complete:
+            self.master.add(free_columns(self.inst, self.sup))
+        else:  # the greedy plan's columns, and each supply's and need's best at zero prices
+            if self.greedy is not None:
+                self.master.add(select(self.greedy.cols, ~self.greedy.cols.fixed))
+            self._add(self.pricer.price(np.zeros(self.lay.rows), top=1, weeks=1,
+                                        limit=self.per_iteration))
+        self.stats["build_s"] = time.perf_counter() - t
+        self.say("solving the LP relaxation (the bound)", 25)
+        self.lp(warm=False)
+        self.say("rounding to whole units and repairing", 50)
+        return self.finish()
+
+    def _add(self, priced) -> int:
+        cols = make_columns(self.inst, self.sup, priced.supply, priced.need, priced.hub,
+                            priced.ship)
+        return self.master.add(cols)
+
+    def lp(self, warm: bool) -> None:
+        """Solve the master (warm: from its basis, after a change) and, unless it holds every
+        column, generate columns until the bound is within a quarter of the gap, or until
+        the next master would not be solved in the time left (then the last one stands)."""
+        t, master = time.perf_counter(), self.master
+        reserve = 0.25 * self.time_limit  # for rounding and repair
+        self.bound, self.lp_ok, iterations, pricing = np.inf, False, 0, 0.0
+        method = ("dual" if warm else "primal") if self.complete or warm else "ipm"
+        last, solve_s, status = None, 0.0, None  # the last optimal master: (x, y)
+        while True:
+            left = self.deadline - reserve - time.perf_counter()
+            if last is not None and left < 2 * solve_s:  # each master is larger than the last
+                self.stats["lp_stopped"] = "time"
+                break
+            iterations += 1
+            s0 = time.perf_counter()
+            status = master.solve(method, left)
+            solve_s = time.perf_counter() - s0
+            if status == highspy.HighsModelStatus.kModelEmpty:  # no column at all
+                last, self.bound = (np.zeros(0), np.zeros(self.lay.rows)), self.fixed_value
+                break
+            if status != highspy.HighsModelStatus.kOptimal:
+                self.stats["lp_status"] = master.h.modelStatusToString(status)
+                break
+            last = (master.x(), master.y())
+            value = master.value() + self.fixed_value
+            if self.complete:
+                self.bound = value
+                break
+            p = time.perf_counter()
+            priced = self.pricer.price(last[1], limit=self.per_iteration)
+            pricing += time.perf_counter() - p
+            self.bound = min(self.bound, priced.bound + self.fixed_value)
+            if (self.bound - value <= 0.25 * self.gap * max(self.bound, 1e-12)
+                    or self._add(priced) == 0):
+                break
+            method = "primal" if warm else method  # columns added: the basis stays primal
+        self.lp_ok = last is not None
+        self.x_lp = None if last is None else last[0]
+        left = self.deadline - reserve - time.perf_counter()
+        if self.lp_ok and method == "ipm":
+            ok = status == highspy.HighsModelStatus.kOptimal and len(self.x_lp) == len(master)
+            if ok and left > 0.5 * solve_s:  # crossover took 0.1-0.25 of an interior solve
+                c = time.perf_counter()
+                if master.crossover():
+                    self.x_lp = master.x()
+                self.stats["crossover_s"] = time.perf_counter() - c
+            else:  # an interior point: what is almost zero is zero (every row still holds)
+                scale = master.col_scale[: len(self.x_lp)]
+                self.x_lp = np.where(self.x_lp > 1e-6 * scale, self.x_lp, 0.0)
+        self.lp_bound = self.bound if self.lp_ok else None
+        if self.lp_ok and not self.complete and left > 0:
+            # Columns nearly as good as the LP's, for the repair MIPs to move whole units
+            # around full hub-weeks: gap 1.6e-4 without them, 2e-5 with (generated scale 1).
+            self._add(self.pricer.price(last[1], top=3, weeks=2, tol=-NEAR))
+        self.stats.update(lp_s=time.perf_counter() - t, lp_iterations=iterations,
+                          pricing_s=pricing, lp_method=method)
+
+    def finish(self) -> PlanResult:
+        """Round and repair the master's LP solution into a plan; status and gap."""
+        inst, stats, gap = self.inst, self.stats, self.gap
+        cols = concat(self.master.columns(), self.fixed)
+        model = model_of(inst, self.sup, cols)
+        rows, ncols = model.shape
+        stats.update(rows=rows, columns=ncols, nonzeros=int(model.matrix.nnz))
+        trivial = float(inst.total_weight)  # coverage 1.0 bounds every plan
+        status, x, bound = "error", None, trivial
+        if self.lp_ok:
+            bound = min(self.bound, trivial)
+            held = np.zeros(len(self.master))
+            held[: len(self.x_lp)] = self.x_lp
+            x_lp = np.concatenate([held, self.fixed.lower])
+            if not model.integer.any():
+                status, x = "optimal", x_lp
+            else:
+                t = time.perf_counter()
+                x, dual, status = _round_and_repair(model, x_lp, bound, gap, self.deadline,
+                                                    stats)
+                stats["repair_s"] = time.perf_counter() - t
+                if dual is not None and self.complete:  # else it bounds the columns held only
+                    bound = min(bound, dual)
+        elif stats.get("lp_status") == "Time limit reached":
+            status = "time_limit"
+        note, res = "", None
+        if x is not None:
+            res = PlanResult(inst, cols, _clean(model, x), status, bound, lp_bound=self.lp_bound)
+        greedy = self.greedy if self.with_greedy else None
+        if greedy is not None and (res is None or res.value < greedy.value - 1e-9):
+            note = "the solver returned no better plan; this is the greedy plan"
+            res = PlanResult(inst, greedy.cols, greedy.quantity, status, bound,
+                             lp_bound=self.lp_bound)
+        if res is None:
+            res = PlanResult(inst, cols, np.zeros(ncols), "error", bound, lp_bound=self.lp_bound)
+        # The status says what the bound proves about the plan returned.
+        if res.status == "optimal" or note:
+            if res.gap <= 1e-9:
+                res.status = "optimal"
+            elif res.gap <= gap + 1e-9:
+                res.status = "gap_limit"
+            elif res.status != "time_limit":
+                res.status = "error"
+        res.note = note
+        res.stats = dict(stats)
+        res.greedy_value = greedy.value if greedy is not None else None
+        res.seconds = time.perf_counter() - self.t0
+        return res
+
+
 def solve(
     inst: Instance,
     time_limit: float = DEFAULT_TIME_LIMIT,
@@ -218,80 +581,12 @@ def solve(
 
     ``progress(phase, percent)`` is told each phase as it starts (the plan's page shows it).
     """
-    say = progress or (lambda phase, percent: None)
     t0 = time.perf_counter()
-    say("counting the columns", 10)
-    columns = count_columns(inst, supplies(inst))
+    (progress or (lambda phase, percent: None))("counting the columns", 10)
+    sup = supplies(inst)
+    columns = count_columns(inst, sup)
     if columns > MAX_COLUMNS:
         return _too_large(inst, columns, t0, with_greedy)
-    say(f"building the model ({columns:,} columns)", 15)
-    model = build_model(inst)
-    build_s = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    say("the greedy plan, for comparison", 20)
-    greedy = solve_greedy(inst) if with_greedy else None
-    greedy_s = time.perf_counter() - t1
-    rows, ncols = model.shape
-    stats = {
-        "rows": rows,
-        "columns": ncols,
-        "nonzeros": int(model.matrix.nnz),
-        "build_s": build_s,
-        "greedy_s": greedy_s,
-    }
-    trivial = float(inst.total_weight)  # coverage 1.0 bounds every plan
-
-    if ncols == 0:
-        res = PlanResult(inst, model.cols, np.zeros(0), "optimal", 0.0, lp_bound=0.0, stats=stats)
-        res.seconds = time.perf_counter() - t0
-        res.greedy_value = greedy.value if greedy else None
-        return res
-
-    left = time_limit - (time.perf_counter() - t0)
-    t1 = time.perf_counter()
-    say("solving the LP relaxation (the bound)", 25)
-    h = _highs(model, integer=False, time_limit=left, gap=gap)
-    stats["lp_s"] = time.perf_counter() - t1
-    lp_status = h.getModelStatus()
-    lp_x = _solution(h, ncols)
-    lp_bound = None
-    if lp_status == highspy.HighsModelStatus.kOptimal:
-        lp_bound = h.getInfo().objective_function_value
-    status, x, bound = "error", None, trivial
-    if lp_bound is not None:
-        bound = min(lp_bound, trivial)
-        if not model.integer.any():
-            status, x = "optimal", lp_x
-        else:
-            t1 = time.perf_counter()
-            say("rounding to whole units and repairing", 50)
-            x, dual, status = _round_and_repair(model, lp_x, bound, gap, t0 + time_limit, stats)
-            stats["repair_s"] = time.perf_counter() - t1
-            if dual is not None:
-                bound = min(bound, dual)
-    elif lp_status == highspy.HighsModelStatus.kTimeLimit:
-        status = "time_limit"
-    stats["lp_status"] = h.modelStatusToString(lp_status)
-
-    note = ""
-    res = None
-    if x is not None:
-        res = PlanResult(inst, model.cols, _clean(model, x), status, bound, lp_bound=lp_bound)
-    if greedy is not None and (res is None or res.value < greedy.value - 1e-9):
-        note = "the solver returned no better plan; this is the greedy plan"
-        res = PlanResult(inst, greedy.cols, greedy.quantity, status, bound, lp_bound=lp_bound)
-    if res is None:
-        res = PlanResult(inst, model.cols, np.zeros(ncols), "error", bound, lp_bound=lp_bound)
-    # The status says what the bound proves about the plan returned.
-    if res.status == "optimal" or note:
-        if res.gap <= 1e-9:
-            res.status = "optimal"
-        elif res.gap <= gap + 1e-9:
-            res.status = "gap_limit"
-        elif res.status != "time_limit":
-            res.status = "error"
-    res.note = note
-    res.stats = stats
-    res.greedy_value = greedy.value if greedy else None
-    res.seconds = time.perf_counter() - t0
-    return res
+    planner = Planner(inst, time_limit, gap, with_greedy, progress, sup=sup, columns=columns)
+    planner.t0 = t0
+    return planner.run()

@@ -273,3 +273,41 @@ def all_columns(inst: Instance, sup: Supplies | None = None) -> Columns:
             for name in Columns.__dataclass_fields__
         }
     )
+
+
+def entry_weeks(inst: Instance, sup: Supplies) -> np.ndarray:
+    """(supplies, hubs): the first week each supply can be handled at each hub (it waits at
+    its depot, never at the hub, so any later week will do too); T+1 where it never can."""
+    T = inst.horizon
+    if not len(inst.hub_ids):
+        return np.full((len(sup), 0), T + 1, dtype=np.int64)
+    rw = inst.route_weeks[sup.depot]
+    e = np.maximum(sup.ready[:, None] + rw, 1)
+    return np.where((rw >= 0) & (e <= T), e, T + 1).astype(np.int64)
+
+
+def select(cols: Columns, idx: np.ndarray) -> Columns:
+    """The columns at ``idx`` (an index or boolean array)."""
+    return Columns(**{name: getattr(cols, name)[idx] for name in Columns.__dataclass_fields__})
+
+
+def concat(*parts: Columns) -> Columns:
+    return Columns(
+        **{
+            name: np.concatenate([getattr(p, name) for p in parts])
+            for name in Columns.__dataclass_fields__
+        }
+    )
+
+
+def make_columns(
+    inst: Instance, sup: Supplies, s: np.ndarray, n: np.ndarray, h: np.ndarray, w: np.ndarray
+) -> Columns:
+    """Free columns: supplies ``s`` to needs ``n`` through hubs ``h`` in ship weeks ``w``."""
+    arrival = w + inst.delivery_weeks[h, inst.need_region[n]] if len(s) else w
+    m = len(s)
+    return Columns(
+        supply=s, pledge=sup.pledge[s], fund=sup.fund[s], offer=sup.offer[s], item=sup.item[s],
+        need=n, hub=h, ship=w, arrival=arrival, unit_value=unit_values(inst, n, arrival),
+        lower=np.zeros(m), upper=np.full(m, np.inf), fixed=np.zeros(m, dtype=bool),
+    )

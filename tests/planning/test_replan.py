@@ -1,0 +1,121 @@
+"""Warm re-plans: one change on the kept model gives the plan a cold solve of the changed
+instance gives (in value, within the gap), within every limit of the changed instance."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+
+import pytest
+
+from clearinghouse.planning.solver import parse_instance, solve
+from clearinghouse.planning.solver.generate import generate_instance
+from clearinghouse.planning.solver.replan import Replanner
+
+from .helpers import example, validate_plan
+from .test_properties import check_plan
+
+GAP = 1e-4
+
+
+def withdrawn(data: dict, pledge: str) -> dict:
+    out = copy.deepcopy(data)
+    out["pledges"] = [p for p in out["pledges"] if p["id"] != pledge]
+    return out
+
+
+def closed(data: dict, hub: str, weeks: list[int]) -> dict:
+    out = copy.deepcopy(data)
+    for h in out["hubs"]:
+        if h["id"] == hub:
+            h["closed_weeks"] = sorted(set(h.get("closed_weeks", [])) | set(weeks))
+    return out
+
+
+def busiest(res) -> tuple[str, str]:
+    """The pledge with the most value allocated, and the hub handling the most units."""
+    by_pledge, by_hub = {}, {}
+    for a in res.allocations():
+        if "pledge" in a:
+            by_pledge[a["pledge"]] = by_pledge.get(a["pledge"], 0.0) + a["value"]
+        by_hub[a["hub"]] = by_hub.get(a["hub"], 0.0) + a["quantity"]
+    return max(by_pledge, key=by_pledge.get), max(by_hub, key=by_hub.get)
+
+
+def same_value(warm, cold) -> None:
+    """Both within the gap of their own bounds, so within the gap of each other's."""
+    for res in (warm, cold):
+        assert res.status in ("optimal", "gap_limit")
+    assert abs(warm.value - cold.value) <= GAP * max(warm.bound, cold.bound) + 1e-9
+    assert warm.bound >= cold.value - GAP * cold.bound  # the warm bound is a true bound
+
+
+@pytest.fixture(params=["whole model", "column generation"])
+def mode(request, monkeypatch):
+    if request.param == "column generation":
+        solve_module = importlib.import_module("clearinghouse.planning.solver.solve")
+        monkeypatch.setattr(solve_module, "FULL_COLUMNS", 0)
+    return request.param
+
+
+def test_withdraw_then_close_matches_cold_solves(mode):
+    data = generate_instance(0.05, 3)
+    rp = Replanner(parse_instance(data))
+    highs = rp.planner.master.h
+    pledge, hub = busiest(rp.result)
+
+    warm = rp.withdraw_pledge(pledge)
+    data1 = withdrawn(data, pledge)
+    same_value(warm, solve(parse_instance(data1), with_greedy=False))
+    plan = warm.to_plan()
+    validate_plan(plan)
+    check_plan(data1, plan)  # the withdrawn pledge is not in data1: any use of it fails here
+    assert warm.stats["lp_method"] in ("dual", "primal")  # simplex from the kept basis
+    assert rp.planner.master.h is highs
+
+    warm = rp.close_hub(hub, [3, 4, 5, 6])  # on top of the withdrawal
+    data2 = closed(data1, hub, [3, 4, 5, 6])
+    same_value(warm, solve(parse_instance(data2), with_greedy=False))
+    plan = warm.to_plan()
+    check_plan(data2, plan)
+    assert not any(a["hub"] == hub and 3 <= a["ship_week"] <= 6 for a in plan["allocations"])
+    assert rp.planner.master.h is highs
+
+
+def test_closing_a_hub_moves_goods_to_other_weeks():
+    inst = parse_instance(example("hub-capacity"))
+    rp = Replanner(inst)
+    before = rp.result.value
+    res = rp.close_hub("H", [2, 3])
+    assert res.value < before
+    assert all(a["ship_week"] not in (2, 3) for a in res.allocations())
+    cold = solve(parse_instance(closed(example("hub-capacity"), "H", [2, 3])))
+    assert res.value == pytest.approx(cold.value)
+
+
+def test_a_withdrawn_pledge_keeps_what_is_already_moving():
+    data = example("priority")
+    data["fixed"] = [{"pledge": data["pledges"][0]["id"], "need": data["needs"][0]["id"],
+                      "hub": data["hubs"][0]["id"], "ship_week": 2, "quantity": 4}]
+    inst = parse_instance(data)
+    rp = Replanner(inst)
+    res = rp.withdraw_pledge(data["pledges"][0]["id"])
+    moving = [a for a in res.allocations() if a.get("fixed")]
+    assert [a["quantity"] for a in moving] == [4]
+    assert res.value == pytest.approx(sum(a["value"] for a in moving))
+    assert rp.inst.pledge_qty[0] == 4  # what is left of the pledge: what is moving
+
+
+def test_bad_changes_are_refused():
+    data = example("priority")
+    data["fixed"] = [{"pledge": data["pledges"][0]["id"], "need": data["needs"][0]["id"],
+                      "hub": data["hubs"][0]["id"], "ship_week": 2, "quantity": 4}]
+    rp = Replanner(parse_instance(data))
+    with pytest.raises(ValueError, match="unknown pledge"):
+        rp.withdraw_pledge("nope")
+    with pytest.raises(ValueError, match="unknown hub"):
+        rp.close_hub("nope", [1])
+    with pytest.raises(ValueError, match="within 1.."):
+        rp.close_hub(data["hubs"][0]["id"], [0])
+    with pytest.raises(ValueError, match="cannot close"):
+        rp.close_hub(data["hubs"][0]["id"], [2])
