@@ -72,7 +72,7 @@ def need_detail(request, pk: int):
         "need": need,
         "pledges": pledges,
         "planned": (planned := planned_for(need, user)),
-        "planned_total": sum(a.quantity for a in planned),
+        "planned_total": round(sum(a.quantity for a in planned), 6),
         "coverage": coverage_for([need], user)[need.pk],
         "actions": lifecycle_buttons(user, need, NEED_LIFECYCLE, "needs", NEED_IRREVERSIBLE),
         "edit_url": reverse("needs:edit", args=[need.pk]) if can_edit else "",

@@ -45,6 +45,9 @@ def need_lines(plan: Plan) -> dict[int, NeedLine]:
         line.allocated += qty
         line.on_time += qty if arrival <= due[need_id] else 0.0
         line.value += value
+    for line in lines.values():
+        # Sums of LP quantities carry float noise (19.9999999997): shown as 20, not 20.000.
+        line.allocated, line.on_time = round(line.allocated, 6), round(line.on_time, 6)
     return lines
 
 

@@ -73,7 +73,8 @@ def store_plan(plan_id: int, doc: dict, stats: dict) -> Plan:
             pledge_id=pk_of(a["pledge"]) if "pledge" in a else None,
             fund_id=pk_of(a["fund"]) if "fund" in a else None,
             offer_id=pk_of(a["offer"]) if "offer" in a else None,
-            ship_week=a["ship_week"], arrival_week=a["arrival_week"], quantity=a["quantity"],
+            ship_week=a["ship_week"], arrival_week=a["arrival_week"],
+            quantity=round(a["quantity"], 6),  # LP noise (19.9999999997) is not a quantity
             value=a["value"], fixed=bool(a.get("fixed")),
         ))
     Allocation.objects.bulk_create(rows, batch_size=2000)
