@@ -65,7 +65,7 @@ def test_capacity_binds_in_about_a_third_of_hub_weeks_only_when_contested():
 
 
 def test_a_generated_instance_solves_within_the_gap():
-    data = generate_instance(0.1, 4)
+    data = generate_instance(0.1, 1)
     res = solve(parse_instance(data))
     assert res.status in ("optimal", "gap_limit") and res.gap <= 1e-4
     assert res.value > res.greedy_value  # contested: the optimiser beats first come

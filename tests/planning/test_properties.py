@@ -1,5 +1,6 @@
 """Property tests on small random instances: every limit of the contract holds, the value is the
-sum over the allocations, optimal >= greedy and bound >= value."""
+sum over the allocations, optimal >= greedy and bound >= value; the same with column
+generation, and after a warm re-plan."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clearinghouse.planning.solver import parse_instance, solve, solve_greedy
+from clearinghouse.planning.solver.replan import Replanner
+from clearinghouse.planning.solver.solve import FULL_COLUMNS, Planner
 
 from .helpers import validate_plan
 
@@ -238,3 +241,34 @@ def test_random_instances(data):
         )
         assert kept == sorted((a["need"], a["hub"], a["ship_week"], a["quantity"]) for a in fixed)
         assert res2.value <= res.value + TOL * max(1.0, res.value)
+
+
+@settings(
+    max_examples=int(os.environ.get("PLANNING_EXAMPLES", "150")) // 3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(instances(), st.data())
+def test_column_generation_and_warm_replans(data, draw):
+    """Priced columns (as for large instances): a valid plan, a true bound, the full LP's
+    bound within a quarter of the gap; a warm re-plan after a pledge is withdrawn: a valid
+    plan of the changed instance, as good as a cold solve of it."""
+    inst = parse_instance(data)
+    full = solve(inst, time_limit=20)
+    priced = Planner(inst, time_limit=20, columns=FULL_COLUMNS + 1)  # column generation
+    res = priced.run()
+    check_plan(data, res.to_plan())
+    assert res.bound >= res.value - TOL * max(1.0, res.value)
+    assert res.lp_bound >= full.lp_bound - TOL * max(1.0, full.lp_bound)
+    assert res.lp_bound <= full.lp_bound * (1 + 0.25e-4) + TOL
+    assert res.value >= full.value - 1e-4 * full.bound - TOL
+    assert (res.status in ("optimal", "gap_limit")) == (res.gap <= 1e-4 + 1e-9)
+
+    pledge = draw.draw(st.sampled_from([p["id"] for p in data["pledges"]]))
+    rp = Replanner(inst, time_limit=20)
+    warm = rp.withdraw_pledge(pledge)
+    changed = {**data, "pledges": [p for p in data["pledges"] if p["id"] != pledge]}
+    check_plan(changed, warm.to_plan())
+    cold = solve(parse_instance(changed), time_limit=20)
+    if warm.status in ("optimal", "gap_limit") and cold.status in ("optimal", "gap_limit"):
+        assert abs(warm.value - cold.value) <= 1e-4 * max(warm.bound, cold.bound) + TOL

@@ -10,6 +10,7 @@ import pytest
 from clearinghouse.planning.solver import parse_instance, solve
 from clearinghouse.planning.solver.generate import generate_instance
 from clearinghouse.planning.solver.model import (
+    Master,
     Pricer,
     build_model,
     coefficients,
@@ -78,7 +79,7 @@ def test_model_rows_and_columns():
 def test_falls_back_to_greedy_when_highs_returns_nothing(monkeypatch):
     # the package's ``solve`` attribute is the function; the module is in sys.modules
     solve_module = importlib.import_module("clearinghouse.planning.solver.solve")
-    monkeypatch.setattr(solve_module.Master, "solve",
+    monkeypatch.setattr(Master, "solve",
                         lambda self, method, limit: highspy.HighsModelStatus.kNotset)
     res = solve_module.solve(parse_instance(contested()))
     assert res.status == "error"  # greedy is 8, the LP bound 12
@@ -192,9 +193,8 @@ def test_column_generation_solves_the_examples(monkeypatch, name):
 
 def test_the_master_holds_each_column_once():
     inst = parse_instance(example("hub-capacity"))
-    solve_module = importlib.import_module("clearinghouse.planning.solver.solve")
     limit, upper, _ = row_limits(inst)
-    master = solve_module.Master(inst, layout(inst), limit, upper)
+    master = Master(inst, layout(inst), limit, upper)
     cols = free_columns(inst, supplies(inst))
     assert master.add(cols) == len(cols)
     assert master.add(cols) == 0

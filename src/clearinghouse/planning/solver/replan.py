@@ -82,11 +82,11 @@ class Replanner:
         closed = sorted(set(raw["hubs"][h].get("closed_weeks", [])) | set(weeks))
         raw["hubs"][h] = {**raw["hubs"][h], "closed_weeks": closed}
         edited = replace(inst, raw=raw, hub_open=hub_open, hub_capacity=capacity)
+        cols = pl.master.cols
         self._start(edited)
         rows = pl.lay.hub_week(np.full(len(weeks), h), np.array(weeks, dtype=np.int64))
         pl.upper[rows] = 0.0
         pl.master.set_row_upper(rows, np.zeros(len(rows)))
-        cols = pl.master.cols
         pl.master.close((cols.hub == h) & np.isin(cols.ship, weeks))
         if pl.pricer is not None:
             pl.pricer.inst = edited

@@ -1,43 +1,43 @@
 """The optimal plan with HiGHS (``highspy``): the LP relaxation for the bound, then, when some
-items are indivisible, the LP rounded down, filled greedily, and repaired by small MIPs around
-it if that is not within the gap.
+items are indivisible, the LP rounded to whole units and repaired.
 
 The LP is the pledge-level one of model.py. Up to ``FULL_COLUMNS`` feasible columns it is built
 whole and solved by primal simplex (3x faster than dual or interior point on the demo at scale
 1). Beyond, by column generation: the master LP starts from the greedy plan's columns and the
 best column of each supply and need at zero prices, then takes the columns that price out
-(model.Pricer) until the Lagrangian bound is within a quarter of the gap of the master's value;
-interior point without crossover solves the masters (simplex needed several times as long),
-and one crossover at the end gives the vertex that rounding wants and the basis that warm
-re-plans (replan.py) start from.
+(model.Pricer) until the Lagrangian bound is within a quarter of the gap of the master's value.
+Interior point without crossover solves the masters (cold or warm, simplex took 5-30x as
+long), and one crossover at the end gives the vertex that rounding wants and the basis that
+warm re-plans (replan.py) start from. Generated scale 1 (1.6-1.9M feasible columns): 4-5
+masters of 10-50k columns, LP 1.5-4 s.
 
-The LP bound is almost integral on these instances (SOLVER-NOTES): branch and bound over every
-column took 20-35 s at demo scale 1 where rounding down and one greedy pass over what that
-left free reach a gap of about 2e-5 in 0.5 s. If not within the gap, a MIP over the
-neighbourhood of the fractional columns (the other columns of their needs and pledges;
-everything else fixed; started from the best plan) repairs it, and only then the MIP over
-every column held runs, started from the best plan found. The gap is always measured against
-the LP bound (or the MIP's dual bound when the model held every column). Greedy is the
-fallback when HiGHS has nothing usable.
+Rounding: the LP rounded down, then filled greedily (on the demo at scale 1 that alone reaches
+2e-5). If not within the gap: (1) a MIP over the LP's support, whole units where indivisible:
+where vehicles of 8-30 pallets fill the binding hub-weeks (generated instances) it reached
+3e-5 to 1e-4 in 0.3-4 s; (2) a MIP over the needs' and pledges' neighbourhood of the
+fractional columns, everything else fixed; (3) the MIP over every column held, from the best
+plan (2 and 3 only up to ``MIP_COLUMNS``). The gap is always measured against the LP bound,
+or the MIP's dual bound when the model held every column. Greedy is the fallback when HiGHS
+has nothing usable.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
 
 import highspy
 import numpy as np
+import scipy.sparse as sp
 
 from .greedy import solve_greedy
 from .instance import Instance
 from .model import (
+    INF,
     ROW_KINDS,
-    Layout,
+    Master,
     Model,
     Pricer,
-    coefficients,
     layout,
     model_of,
     new_highs,
@@ -45,7 +45,6 @@ from .model import (
 )
 from .result import PlanResult
 from .supply import (
-    Columns,
     concat,
     count_columns,
     fixed_columns,
@@ -62,7 +61,8 @@ FULL_COLUMNS = 400_000
 # Above this many feasible columns even pricing them is too slow: the greedy plan is returned,
 # and the status says so (generated scale 10 has about 200M).
 MAX_COLUMNS = 2_000_000_000
-INF = highspy.kHighsInf
+# The most columns a MIP over every column held may have (demo scale 1: 157k).
+MIP_COLUMNS = 200_000
 # Columns whose reduced cost is within this of zero (in value per need's whole quantity) join
 # the repair after the LP.
 NEAR = 0.05
@@ -185,16 +185,21 @@ def _support_mip(model: Model, x_lp: np.ndarray, target: float, gap: float,
     rows = np.unique(a[:, idx].tocoo().row)
     fixed = np.where(model.cols.fixed, model.cols.lower, 0.0)
     upper = model.row_upper[rows] - a[rows] @ fixed
-    sub = a[rows][:, idx].tocsc()
+    # scaled as the master is (units of a need's quantity for divisible columns, of a row's
+    # limit for rows): unscaled, HiGHS warned of bad scaling and took 1.3x as long
+    col_scale = np.where(model.integer[idx], 1.0, model.inst.need_qty[model.cols.need[idx]])
+    row_scale = np.where(model.row_upper[rows] > 0, model.row_upper[rows], 1.0)
+    sub = (sp.diags(1 / row_scale) @ a[rows][:, idx] @ sp.diags(col_scale)).tocsc()
     m = len(idx)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = m, len(rows)
     lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = model.cols.unit_value[idx]
+    lp.col_cost_ = model.cols.unit_value[idx] * col_scale
     lp.col_lower_ = np.zeros(m)
-    lp.col_upper_ = np.where(np.isinf(model.cols.upper[idx]), INF, model.cols.upper[idx])
+    lp.col_upper_ = np.where(np.isinf(model.cols.upper[idx]), INF,
+                             model.cols.upper[idx] / col_scale)
     lp.row_lower_ = np.full(len(rows), -INF)
-    lp.row_upper_ = np.maximum(upper, 0.0)
+    lp.row_upper_ = np.maximum(upper, 0.0) / row_scale
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = sub.indptr.astype(np.int32)
     lp.a_matrix_.index_ = sub.indices.astype(np.int32)
@@ -206,7 +211,7 @@ def _support_mip(model: Model, x_lp: np.ndarray, target: float, gap: float,
     h.setOptionValue("mip_rel_gap", gap / 10)
     h.setOptionValue("objective_target", target - float(fixed @ model.cols.unit_value))
     h.passModel(lp)
-    start = np.where(model.integer, np.floor(x_lp + 1e-6), x_lp)[idx]
+    start = np.where(model.integer, np.floor(x_lp + 1e-6), x_lp)[idx] / col_scale
     sol = highspy.HighsSolution()
     sol.col_value = start.tolist()
     sol.value_valid = True
@@ -216,7 +221,7 @@ def _support_mip(model: Model, x_lp: np.ndarray, target: float, gap: float,
     if not got.value_valid:
         return None
     x = fixed.copy()
-    x[idx] = np.asarray(got.col_value)
+    x[idx] = np.asarray(got.col_value) * col_scale
     return _clean(model, x)
 
 
@@ -270,6 +275,10 @@ def _round_and_repair(model: Model, x_lp: np.ndarray, bound: float, gap: float,
         stats["repair_support_s"] = time.perf_counter() - t
         if x is not None and value(x) > value(best):
             best = x
+    # Steps 2 and 3 are MIPs over every column held: beyond MIP_COLUMNS HiGHS did not even
+    # keep to its time limit (110 s past it at generated scale 10, 350k columns).
+    if not good(best) and model.shape[1] > MIP_COLUMNS:
+        return best, None, "time_limit"
     # 2. The needs' and pledges' neighbourhood of the fractional columns, from the best plan.
     # (The needs' alone was cheaper when it sufficed, but often did not: measured 1.6-5 s and
     # short of the gap on a re-plan; the needs' and pledges' reached it each time.)
@@ -303,106 +312,6 @@ def _too_large(inst: Instance, columns: int, t0: float, with_greedy: bool) -> Pl
     return res
 
 
-class Master:
-    """The LP over the columns generated so far, kept in one Highs object between solves.
-
-    Rows as in model.Layout, limits net of the fixed allocations. Scaled for HiGHS (the raw
-    model spans 2e-4 to 6e6 in the matrix and 1e-8 to 8 in the costs, and simplex crawled): a
-    column's unit is its need's whole quantity, a row's its limit.
-    """
-
-    def __init__(self, inst: Instance, lay: Layout, limit: np.ndarray, upper: np.ndarray):
-        self.inst, self.lay = inst, lay
-        self.h = _new_highs()
-        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        self.h.setOptionValue("run_crossover", "off")
-        self.row_scale = np.where(limit > 0, limit, 1.0)
-        self.h.addRows(lay.rows, np.full(lay.rows, -INF), upper / self.row_scale, 0,
-                       np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-        none = np.zeros(0, np.int64)
-        self.cols = make_columns(inst, supplies(inst), none, none, none, none)
-        self.col_scale = np.zeros(0)
-        self.keys = np.zeros(0, np.int64)  # sorted, for dedupe
-        self.closed = np.zeros(0, dtype=bool)  # columns held at zero (a closed hub-week)
-        self.solved = False
-
-    def __len__(self) -> int:
-        return len(self.cols)
-
-    def _key(self, cols: Columns) -> np.ndarray:
-        inst = self.inst
-        k = cols.supply * len(inst.need_ids) + cols.need
-        return (k * max(len(inst.hub_ids), 1) + cols.hub) * (inst.horizon + 2) + cols.ship
-
-    def add(self, cols: Columns) -> int:
-        """Add the columns not held yet; return how many."""
-        keys, first = np.unique(self._key(cols), return_index=True)
-        pos = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
-        new = ~(self.keys[pos] == keys) if len(self.keys) else np.ones(len(keys), dtype=bool)
-        cols = select(cols, first[new])
-        m = len(cols)
-        if m == 0:
-            return 0
-        # free columns: whatever bounds they came with (a greedy plan's are its quantities)
-        cols = replace(cols, lower=np.zeros(m), upper=np.full(m, np.inf))
-        rows, col, val = coefficients(self.inst, self.lay, cols)
-        # divisible columns in units of their need's quantity (litres, rounds); indivisible
-        # ones in whole units, so that a MIP can be run on this very model
-        scale = np.where(self.inst.item_indivisible[cols.item], 1.0,
-                         self.inst.need_qty[cols.need])
-        val = val * scale[col] / self.row_scale[rows]
-        starts = np.searchsorted(col, np.arange(m)).astype(np.int32)
-        self.h.addCols(m, cols.unit_value * scale, np.zeros(m), np.full(m, INF), len(val),
-                       starts, rows.astype(np.int32), val)
-        self.cols = concat(self.cols, cols)
-        self.col_scale = np.concatenate([self.col_scale, scale])
-        self.keys = np.union1d(self.keys, keys[new])
-        self.closed = np.concatenate([self.closed, np.zeros(m, dtype=bool)])
-        return m
-
-    def solve(self, method: str, time_limit: float) -> highspy.HighsModelStatus:
-        """``ipm`` (no crossover), ``primal`` or ``dual`` simplex (warm from the last basis)."""
-        h = self.h
-        h.setOptionValue("time_limit", max(float(time_limit), 0.01))
-        h.setOptionValue("solver", "ipm" if method == "ipm" else "simplex")
-        h.setOptionValue("simplex_strategy", 4 if method == "primal" else 1)
-        # presolve off keeps the basis (there is none before the first solve)
-        h.setOptionValue("presolve", "on" if method == "ipm" or not self.solved else "off")
-        h.run()
-        self.solved = True
-        return h.getModelStatus()
-
-    def crossover(self) -> bool:
-        """From an interior point to a vertex (and a basis for warm starts)."""
-        return self.h.crossover(self.h.getSolution()) == highspy.HighsStatus.kOk
-
-    def value(self) -> float:
-        return float(self.h.getInfo().objective_function_value)
-
-    def x(self) -> np.ndarray:
-        if len(self) == 0:
-            return np.zeros(0)
-        return np.maximum(np.asarray(self.h.getSolution().col_value), 0.0) * self.col_scale
-
-    def y(self) -> np.ndarray:
-        return np.maximum(np.asarray(self.h.getSolution().row_dual), 0.0) / self.row_scale
-
-    def set_row_upper(self, rows: np.ndarray, upper: np.ndarray) -> None:
-        rows = np.asarray(rows, dtype=np.int32)
-        self.h.changeRowsBounds(len(rows), rows, np.full(len(rows), -INF),
-                                np.asarray(upper, float) / self.row_scale[rows])
-
-    def close(self, mask: np.ndarray) -> None:
-        """Hold the columns of ``mask`` at zero."""
-        idx = np.nonzero(mask & ~self.closed)[0].astype(np.int32)
-        self.closed |= mask
-        self.h.changeColsBounds(len(idx), idx, np.zeros(len(idx)), np.zeros(len(idx)))
-
-    def columns(self) -> Columns:
-        """The columns held, their upper bounds zero where closed."""
-        return replace(self.cols, upper=np.where(self.closed, 0.0, self.cols.upper))
-
-
 class Planner:
     """One instance's solve, kept so that it can be re-planned warm (replan.py): the master LP
     (with its basis), the pricer, and the limits."""
@@ -430,6 +339,7 @@ class Planner:
         self.bound = np.inf
         self.lp_bound: float | None = None
         self.lp_ok = False
+        self.x_lp = self.y_lp = None  # the last LP solution and its duals
 
     @property
     def deadline(self) -> float:
@@ -470,6 +380,8 @@ class Planner:
         reserve = 0.25 * self.time_limit  # for rounding and repair
         self.bound, self.lp_ok, iterations, pricing = np.inf, False, 0, 0.0
         method = ("dual" if warm else "primal") if self.complete or warm else "ipm"
+        if warm and not self.complete and not master.has_basis:
+            method = "ipm"  # the first solve stopped before its crossover: no basis to use
         last, solve_s, status = None, 0.0, None  # the last optimal master: (x, y)
         while True:
             left = self.deadline - reserve - time.perf_counter()
@@ -498,9 +410,11 @@ class Planner:
             if (self.bound - value <= 0.25 * self.gap * max(self.bound, 1e-12)
                     or self._add(priced) == 0):
                 break
-            method = "primal" if warm else method  # columns added: the basis stays primal
+            if warm and method != "ipm":
+                method = "primal"  # columns added: the basis stays primal feasible
         self.lp_ok = last is not None
         self.x_lp = None if last is None else last[0]
+        self.y_lp = None if last is None else last[1]
         left = self.deadline - reserve - time.perf_counter()
         if self.lp_ok and method == "ipm":
             ok = status == highspy.HighsModelStatus.kOptimal and len(self.x_lp) == len(master)
@@ -545,10 +459,12 @@ class Planner:
                     bound = min(bound, dual)
         elif stats.get("lp_status") == "Time limit reached":
             status = "time_limit"
+        greedy = self.greedy if self.with_greedy else None
+        if x is None and self.greedy is None:  # a re-plan skips greedy, but needs a fallback
+            greedy = self.greedy = solve_greedy(inst)
         note, res = "", None
         if x is not None:
             res = PlanResult(inst, cols, _clean(model, x), status, bound, lp_bound=self.lp_bound)
-        greedy = self.greedy if self.with_greedy else None
         if greedy is not None and (res is None or res.value < greedy.value - 1e-9):
             note = "the solver returned no better plan; this is the greedy plan"
             res = PlanResult(inst, greedy.cols, greedy.quantity, status, bound,
