@@ -9,14 +9,14 @@ import pytest
 
 from clearinghouse.planning.solver import parse_instance, solve
 from clearinghouse.planning.solver.generate import generate_instance
+from clearinghouse.planning.solver.master import Master
 from clearinghouse.planning.solver.model import (
-    Master,
-    Pricer,
     build_model,
     coefficients,
     layout,
     row_limits,
 )
+from clearinghouse.planning.solver.pricing import Pricer
 from clearinghouse.planning.solver.supply import free_columns, make_columns, supplies
 
 from .helpers import edited, example, validate_plan

@@ -32,17 +32,10 @@ import scipy.sparse as sp
 
 from .greedy import solve_greedy
 from .instance import Instance
-from .model import (
-    INF,
-    ROW_KINDS,
-    Master,
-    Model,
-    Pricer,
-    layout,
-    model_of,
-    new_highs,
-    row_limits,
-)
+from .master import INF, Master
+from .model import ROW_KINDS, Model, layout, model_of, new_highs, row_limits
+from .pricing import Pricer
+from .purchase import aggregate, disaggregate, offer_supplies, purchases
 from .result import PlanResult
 from .supply import (
     concat,
@@ -323,15 +316,21 @@ class Planner:
         self.t0 = time.perf_counter()
         self.say = progress or (lambda phase, percent: None)
         self.inst, self.time_limit, self.gap, self.with_greedy = inst, time_limit, gap, with_greedy
-        self.sup = supplies(inst) if sup is None else sup
-        self.count = count_columns(inst, self.sup) if columns is None else columns
+        self.pairs = supplies(inst) if sup is None else sup  # pledges and (fund, offer) pairs
+        self.count = count_columns(inst, self.pairs) if columns is None else columns
         self.complete = self.count <= FULL_COLUMNS  # every column in the master
-        self.lay = layout(inst)
-        limit, self.upper, self.fixed_value = row_limits(inst)
+        self.stats: dict = {"columns_feasible": self.count}
+        if self.complete:
+            self.sup, self.purchases = self.pairs, None
+        else:  # priced: purchases by offer (purchase.py)
+            self.purchases = purchases(inst, self.pairs)
+            self.sup = offer_supplies(inst, self.pairs, self.purchases)
+            self.stats["columns_by_offer"] = count_columns(inst, self.sup)
+        self.lay = layout(inst, self.purchases)
+        limit, self.upper, self.fixed_value = row_limits(inst, self.lay)
         self.fixed = fixed_columns(inst).columns
         self.master = Master(inst, self.lay, limit, self.upper)
         self.pricer = None if self.complete else Pricer(inst, self.sup, self.lay, self.upper)
-        self.stats: dict = {"columns_feasible": self.count}
         # Pairs priced in per iteration: interior point time grows faster than the master
         # (generated scale 10: 14 s at 160k columns, 58 s at 640k), so about its rows.
         self.per_iteration = max(2 * self.lay.rows, 5000)
@@ -340,6 +339,7 @@ class Planner:
         self.lp_bound: float | None = None
         self.lp_ok = False
         self.x_lp = self.y_lp = None  # the last LP solution and its duals
+        self.buys = np.zeros(0)  # and its buys (purchases by offer)
 
     @property
     def deadline(self) -> float:
@@ -358,7 +358,8 @@ class Planner:
             self.master.add(free_columns(self.inst, self.sup))
         else:  # the greedy plan's columns, and each supply's and need's best at zero prices
             if self.greedy is not None:
-                self.master.add(select(self.greedy.cols, ~self.greedy.cols.fixed))
+                free = select(self.greedy.cols, ~self.greedy.cols.fixed)
+                self.master.add(aggregate(self.inst, self.sup, free))
             self._add(self.pricer.price(np.zeros(self.lay.rows), top=1, weeks=1,
                                         limit=self.per_iteration))
         self.stats["build_s"] = time.perf_counter() - t
@@ -393,12 +394,13 @@ class Planner:
             status = master.solve(method, left)
             solve_s = time.perf_counter() - s0
             if status == highspy.HighsModelStatus.kModelEmpty:  # no column at all
-                last, self.bound = (np.zeros(0), np.zeros(self.lay.rows)), self.fixed_value
+                last = (np.zeros(0), np.zeros(self.lay.rows), np.zeros(0))
+                self.bound = self.fixed_value
                 break
             if status != highspy.HighsModelStatus.kOptimal:
                 self.stats["lp_status"] = master.h.modelStatusToString(status)
                 break
-            last = (master.x(), master.y())
+            last = (master.x(), master.y(), master.buys())
             value = master.value() + self.fixed_value
             if self.complete:
                 self.bound = value
@@ -415,13 +417,14 @@ class Planner:
         self.lp_ok = last is not None
         self.x_lp = None if last is None else last[0]
         self.y_lp = None if last is None else last[1]
+        self.buys = np.zeros(0) if last is None else last[2]
         left = self.deadline - reserve - time.perf_counter()
         if self.lp_ok and method == "ipm":
             ok = status == highspy.HighsModelStatus.kOptimal and len(self.x_lp) == len(master)
             if ok and left > 0.5 * solve_s:  # crossover took 0.1-0.25 of an interior solve
                 c = time.perf_counter()
                 if master.crossover():
-                    self.x_lp = master.x()
+                    self.x_lp, self.buys = master.x(), master.buys()
                 self.stats["crossover_s"] = time.perf_counter() - c
             else:  # an interior point: what is almost zero is zero (every row still holds)
                 scale = master.col_scale[: len(self.x_lp)]
@@ -437,16 +440,20 @@ class Planner:
     def finish(self) -> PlanResult:
         """Round and repair the master's LP solution into a plan; status and gap."""
         inst, stats, gap = self.inst, self.stats, self.gap
-        cols = concat(self.master.columns(), self.fixed)
-        model = model_of(inst, self.sup, cols)
+        held = np.zeros(len(self.master))
+        if self.lp_ok:
+            held[: len(self.x_lp)] = self.x_lp
+        cols = self.master.columns()
+        if self.purchases is not None:  # back to (fund, offer) columns
+            cols, held = disaggregate(inst, self.pairs, self.purchases, cols, held, self.buys)
+        cols = concat(cols, self.fixed)
+        model = model_of(inst, self.pairs, cols)
         rows, ncols = model.shape
         stats.update(rows=rows, columns=ncols, nonzeros=int(model.matrix.nnz))
         trivial = float(inst.total_weight)  # coverage 1.0 bounds every plan
         status, x, bound = "error", None, trivial
         if self.lp_ok:
             bound = min(self.bound, trivial)
-            held = np.zeros(len(self.master))
-            held[: len(self.x_lp)] = self.x_lp
             x_lp = np.concatenate([held, self.fixed.lower])
             if not model.integer.any():
                 status, x = "optimal", x_lp
