@@ -123,9 +123,16 @@ class Master:
         self.has_basis = method != "ipm" and status == highspy.HighsModelStatus.kOptimal
         return status
 
-    def crossover(self) -> bool:
-        """From an interior point to a vertex (and a basis for warm starts)."""
-        self.has_basis = self.h.crossover(self.h.getSolution()) == highspy.HighsStatus.kOk
+    def crossover(self, time_limit: float) -> bool:
+        """From an interior point to a vertex (and a basis for warm starts). When crossover
+        stops short (demo scale 10: "warning", 12,000 dual infeasibilities left), primal
+        simplex from its basis finishes it (0.2 s there); else rounding would face an interior
+        point (60,000 fractional columns instead of a few hundred)."""
+        h = self.h
+        status = h.crossover(h.getSolution())
+        self.has_basis = status == highspy.HighsStatus.kOk
+        if not self.has_basis and h.getBasis().valid:
+            self.solve("primal", time_limit)
         return self.has_basis
 
     def value(self) -> float:

@@ -423,7 +423,7 @@ class Planner:
             ok = status == highspy.HighsModelStatus.kOptimal and len(self.x_lp) == len(master)
             if ok and left > 0.5 * solve_s:  # crossover took 0.1-0.25 of an interior solve
                 c = time.perf_counter()
-                if master.crossover():
+                if master.crossover(left):
                     self.x_lp, self.buys = master.x(), master.buys()
                 self.stats["crossover_s"] = time.perf_counter() - c
             else:  # an interior point: what is almost zero is zero (every row still holds)
@@ -433,7 +433,16 @@ class Planner:
         if self.lp_ok and not self.complete and left > 0:
             # Columns nearly as good as the LP's, for the repair MIPs to move whole units
             # around full hub-weeks: gap 1.6e-4 without them, 2e-5 with (generated scale 1).
-            self._add(self.pricer.price(last[1], top=3, weeks=2, tol=-NEAR))
+            added = self._add(self.pricer.price(last[1], top=3, weeks=2, tol=-NEAR))
+            # Some of them price out: primal simplex from the basis takes them in, so that
+            # the basis a re-plan starts from is dual feasible again (else its dual simplex
+            # ran 10,000 iterations, 2.6 s, at generated scale 1).
+            left = self.deadline - reserve - time.perf_counter()
+            if added and master.has_basis and left > 0:
+                s0 = time.perf_counter()
+                if master.solve("primal", left) == highspy.HighsModelStatus.kOptimal:
+                    self.x_lp, self.buys = master.x(), master.buys()
+                self.stats["lp_near_s"] = time.perf_counter() - s0
         self.stats.update(lp_s=time.perf_counter() - t, lp_iterations=iterations,
                           pricing_s=pricing, lp_method=method)
 
