@@ -95,6 +95,28 @@ def test_adopt_moves_pledges_and_needs(world, django_capture_on_commit_callbacks
     assert Need.objects.get(pk=world.low.pk).state == NeedState.PARTLY_COVERED
 
 
+def test_adoption_records_each_step_in_history(world, django_capture_on_commit_callbacks):
+    """Adoption moves records in bulk; each step is still a version and a history row, by the
+    coordinator who adopted."""
+    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
+    needs = (world.critical.pk, world.low.pk)
+    before = {n.pk: (n.version, n.history.count()) for n in Need.objects.filter(pk__in=needs)}
+    deu_version = Pledge.objects.get(pk=world.deu.pk).version
+    services.adopt_plan(world.coordinator, plan, plan.version)
+    deu = Pledge.objects.get(pk=world.deu.pk)
+    assert deu.version == deu_version + 1
+    last = deu.history.order_by("-history_id").first()
+    assert (last.state, last.version, last.history_user) == (
+        PledgeState.ALLOCATED, deu.version, world.coordinator)
+    for need in Need.objects.filter(pk__in=needs):
+        version, rows = before[need.pk]
+        new = list(need.history.order_by("-history_id")[: need.history.count() - rows])
+        assert len(new) == need.version - version >= 1
+        assert [r.version for r in new] == list(range(need.version, version, -1))
+        assert new[0].state == need.state
+        assert {r.history_user for r in new} == {world.coordinator}
+
+
 def test_a_new_adoption_supersedes_and_releases(world, django_capture_on_commit_callbacks):
     first = solved(world.coordinator, django_capture_on_commit_callbacks)
     services.adopt_plan(world.coordinator, first, first.version)

@@ -1,7 +1,8 @@
 """Lifecycles as explicit state machines and optimistic concurrency for every edit.
 
-Services call :func:`transition` and :func:`save_versioned`; nothing else writes ``state`` or
-``version``, so every entry point (API, admin, CLI, demo) obeys the same lifecycle.
+Services call :func:`transition` (or :func:`transition_all` for many locked rows) and
+:func:`save_versioned`; nothing else writes ``state`` or ``version``, so every entry point
+(API, admin, CLI, demo) obeys the same lifecycle.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
+from simple_history.utils import bulk_update_with_history
 
 from .errors import IllegalTransition, StaleEdit
 
@@ -100,3 +102,17 @@ def transition(
         setattr(obj, field, value)
     obj.save()
     return obj
+
+
+def transition_all(objs: list, machine: StateMachine, action: str, user) -> None:
+    """Move each of ``objs`` along ``action`` at once, as ``user``: one UPDATE and one batch of
+    history rows per 500 instead of five queries each (adopting a plan at demo scale 10 moves
+    11,000 records). The caller holds the rows locked (``select_for_update``) and read them
+    in this transaction, so none can have changed since; an illegal move refuses them all."""
+    if not objs:
+        return
+    for obj in objs:
+        obj.state = machine.check(obj.state, action).target
+        obj.version += 1
+    bulk_update_with_history(objs, type(objs[0]), ["state", "version"], batch_size=500,
+                             default_user=user)

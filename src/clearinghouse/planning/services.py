@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clearinghouse.core.errors import DomainError
-from clearinghouse.core.lifecycle import save_versioned, transition
+from clearinghouse.core.lifecycle import save_versioned, transition, transition_all
 from clearinghouse.core.services import require
 from clearinghouse.needs.models import NEED_LIFECYCLE, Need, NeedState
 from clearinghouse.pledges.models import PLEDGE_LIFECYCLE, Pledge, PledgeState
@@ -97,15 +97,21 @@ def adopt_plan(user, plan: Plan, version: int | None) -> Plan:
         given[a.need_id] += a.quantity
         used.update(pk for pk in (a.pledge_id, a.fund_id) if pk)
     planned = {int(pk) for pk in plan.fingerprint.get("pledges", {})}
-    for p in Pledge.objects.select_for_update().filter(pk__in=planned).order_by("pk"):
-        if p.pk in used and p.state == PledgeState.ACCEPTED:
-            transition(p, PLEDGE_LIFECYCLE, "allocate")
-        elif p.pk not in used and p.state == PledgeState.ALLOCATED:
-            transition(p, PLEDGE_LIFECYCLE, "release")
-    needs = {int(pk) for pk in plan.fingerprint.get("needs", {})}
-    for n in Need.objects.select_for_update().filter(pk__in=needs).order_by("pk"):
-        for action in _need_steps(n, given.get(n.pk, 0.0)):
-            n = transition(n, NEED_LIFECYCLE, action)
+    pledges = list(Pledge.objects.select_for_update().filter(pk__in=planned).order_by("pk"))
+    transition_all([p for p in pledges if p.pk in used and p.state == PledgeState.ACCEPTED],
+                   PLEDGE_LIFECYCLE, "allocate", user)
+    transition_all([p for p in pledges if p.pk not in used and p.state == PledgeState.ALLOCATED],
+                   PLEDGE_LIFECYCLE, "release", user)
+    planned = {int(pk) for pk in plan.fingerprint.get("needs", {})}
+    needs = list(Need.objects.select_for_update().filter(pk__in=planned).order_by("pk"))
+    steps = [(n, _need_steps(n, given.get(n.pk, 0.0))) for n in needs]
+    for i in range(max((len(s) for _, s in steps), default=0)):  # e.g. open, then cover
+        by_action = defaultdict(list)
+        for n, s in steps:
+            if len(s) > i:
+                by_action[s[i]].append(n)
+        for action, group in by_action.items():
+            transition_all(group, NEED_LIFECYCLE, action, user)
     return plan
 
 
