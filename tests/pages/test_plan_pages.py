@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from clearinghouse.needs.models import Need, NeedState
 from clearinghouse.planning.models import Plan, PlanState
+from tests.factories import ItemTypeFactory, NeedFactory
 from tests.planning.world import run_worker
 
 from .helpers import client_for
@@ -108,6 +110,30 @@ def test_need_page_shows_the_plan_with_movement_only_to_need_to_know(
     assert unit.status_code == 200 and "Rzeszow" in unit.content.decode()
     coordinator = client_for(world.coordinator).get(url).content.decode()
     assert "Rzeszow" in coordinator and "not shown" not in coordinator
+
+
+def test_ask_list_is_paged_and_totals_count_every_page(world,
+                                                     django_capture_on_commit_callbacks):
+    from clearinghouse.planning import services
+
+    # a second gap: a need nobody pledged for
+    NeedFactory(owner=world.critical.owner, item_type=ItemTypeFactory(name="Bridge layer"),
+                quantity=Decimal("2"), region=world.critical.region,
+                required_by=world.critical.required_by, state=NeedState.VALIDATED)
+    plan = run_through_page(world, django_capture_on_commit_callbacks)
+    run_worker()
+    plan.refresh_from_db()
+    services.adopt_plan(world.coordinator, plan, plan.version)
+    client = client_for(world.coordinator)
+    pages = [client.get(reverse("planning:asks") + f"?page_size=1&page={n}").content.decode()
+             for n in (1, 2)]
+    shown = [re.findall(r'data-need="(\d+)"', page) for page in pages]
+    assert [len(s) for s in shown] == [1, 1] and shown[0] != shown[1]
+    for page in pages:
+        assert "(2 needs)" in page and "Page " in page and " of 2" in page
+        assert "Bridge layer" in page.split('id="asks-needs"')[0]  # totals: every page's
+    everything = client.get(reverse("planning:asks")).content.decode()
+    assert len(re.findall(r'data-need="', everything)) == 2 and " of 2" not in everything
 
 
 def test_ask_list_page_and_csv(world, django_capture_on_commit_callbacks):
