@@ -149,8 +149,15 @@ def disaggregate(inst: Instance, pairs: Supplies, pur: Purchases, cols: Columns,
     o_b = pur.offer[pos]
     first = np.r_[True, o_b[1:] != o_b[:-1]] if len(pos) else np.zeros(0, dtype=bool)
     base[o_b[first]] = b_start[first]
+    # an offer's flows never exceed its buys but by the LP's tolerance: scaled down to them,
+    # so that each offer's flows stay within its buys' span (and none without buys remain)
+    n_offers = len(inst.offer_ids)
+    bought = np.bincount(o_b, buys[pos], minlength=n_offers)
+    flowed = np.bincount(cols.offer[used], x[used], minlength=n_offers)
+    ratio = np.minimum(1.0, np.divide(bought, flowed, out=np.zeros(n_offers), where=flowed > 0))
+    q = x[used] * ratio[cols.offer[used]]
+    used, cls, q = used[q > EPS], cls[q > EPS], q[q > EPS]
     o_f = cols.offer[used]
-    q = x[used]
     f_end = np.cumsum(q)
     start_of_offer = np.r_[True, o_f[1:] != o_f[:-1]] if len(used) else np.zeros(0, bool)
     shift = np.maximum.accumulate(np.where(start_of_offer, f_end - q, 0.0)) if len(used) else q
