@@ -13,6 +13,7 @@ every column held, from the best plan (2 and 3 only up to ``MIP_COLUMNS``).
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import highspy
 import numpy as np
@@ -100,7 +101,8 @@ def _fill(model: Model, x: np.ndarray) -> np.ndarray:
     x = x.copy()
     slack = model.row_upper - a @ x
     order = np.argsort(-model.cols.unit_value, kind="stable")
-    order = order[~model.cols.fixed[order] & (model.cols.unit_value[order] > 0)]
+    order = order[~model.cols.fixed[order] & (model.cols.unit_value[order] > 0)
+                  & (model.cols.upper[order] > 0)]
     indptr, indices, coef = a.indptr, a.indices, a.data
     integer, upper = model.integer, model.cols.upper
     for j in order:  # a Python loop per column, but only ~0.5 s at demo scale 1
@@ -168,7 +170,11 @@ def _support_mip(model: Model, x_lp: np.ndarray, target: float, gap: float,
     h.setOptionValue("mip_rel_gap", gap / 10)
     h.setOptionValue("objective_target", target - float(fixed @ model.cols.unit_value))
     h.passModel(lp)
-    start = np.where(model.integer, np.floor(x_lp + 1e-6), x_lp)[idx] / col_scale
+    # from the LP rounded down and filled within the support: its sub-MIPs (RINS) then fix
+    # more and found the plan sooner (1.8 s against 2.9 s on a re-plan at generated scale 1)
+    within = replace(model, cols=replace(model.cols, upper=np.where(cand, model.cols.upper, 0.0)))
+    start = _fill(within, clean(within, np.where(model.integer, np.floor(x_lp + 1e-6), x_lp)))
+    start = start[idx] / col_scale
     sol = highspy.HighsSolution()
     sol.col_value = start.tolist()
     sol.value_valid = True
