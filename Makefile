@@ -23,7 +23,7 @@ LINT_PATHS := $(wildcard src tests bench)
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help install run test lint bench bench-pages bench-clearing clean
+.PHONY: help install run test lint bench bench-pages bench-clearing bench-network clean
 
 help:
 	@echo "make run    [HOST=$(HOST) PORT=$(PORT)]  migrate, demo data if empty, runserver"
@@ -32,6 +32,7 @@ help:
 	@echo "make bench  [BENCH_ARGS=...]             bench/api.py"
 	@echo "make bench-pages [BENCH_ARGS=...]        bench/pages.py"
 	@echo "make bench-clearing [BENCH_ARGS=...]     bench/clearing.py"
+	@echo "make bench-network [BENCH_ARGS=...]      bench/network.py"
 	@echo "make clean                               remove .venv and var/"
 
 $(BIN)/python:
@@ -67,6 +68,9 @@ bench-clearing: $(STAMP)
 
 bench-pages: $(STAMP)
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+
+bench-network: $(STAMP)
+	$(BIN)/python bench/network.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache src/*.egg-info
