@@ -67,7 +67,7 @@ def test_the_network_lp_is_the_pledge_level_lp(name):
     assert x @ cols.unit_value == pytest.approx(lp, rel=1e-6, abs=1e-9)
 
 
-def test_a_closed_hub_week_carries_nothing():
+def test_a_closed_hub_carries_nothing():
     data = INSTANCES["generated"]
     inst = parse_instance(data)
     pl = Planner(inst, with_greedy=False, columns=FULL_COLUMNS + 1)
