@@ -50,11 +50,15 @@ def same_value(warm, cold) -> None:
     assert warm.bound >= cold.value - GAP * cold.bound  # the warm bound is a true bound
 
 
-@pytest.fixture(params=["whole model", "column generation"])
+@pytest.fixture(params=["whole model", "column generation", "transportation subproblem"])
 def mode(request, monkeypatch):
-    if request.param == "column generation":
-        solve_module = importlib.import_module("clearinghouse.planning.solver.solve")
+    solve_module = importlib.import_module("clearinghouse.planning.solver.solve")
+    if request.param != "whole model":
         monkeypatch.setattr(solve_module, "FULL_COLUMNS", 0)
+    if request.param == "transportation subproblem":  # as at scale 10, on a small instance
+        monkeypatch.setattr(solve_module, "TRANSPORT_PAIRS", 0)
+    else:
+        monkeypatch.setattr(solve_module, "TRANSPORT_PAIRS", 10**12)
     return request.param
 
 
@@ -63,6 +67,8 @@ def test_withdraw_then_close_matches_cold_solves(mode):
     rp = Replanner(parse_instance(data))
     highs = rp.planner.master.h
     pledge, hub = busiest(rp.result)
+    first = rp.planner.transport
+    assert (first is not None) == (mode == "transportation subproblem")
 
     warm = rp.withdraw_pledge(pledge)
     data1 = withdrawn(data, pledge)
@@ -80,6 +86,9 @@ def test_withdraw_then_close_matches_cold_solves(mode):
     check_plan(data2, plan)
     assert not any(a["hub"] == hub and 3 <= a["ship_week"] <= 6 for a in plan["allocations"])
     assert rp.planner.master.h is highs
+    if first is not None:  # the subproblem ran again, rebuilt for the changed pairs and limits
+        assert rp.planner.transport is not first
+        assert rp.planner.transport.fits(rp.planner.pricer)
 
 
 def test_closing_a_hub_moves_goods_to_other_weeks():

@@ -13,6 +13,7 @@ from .instance import Instance
 from .model import Layout, new_highs
 from .purchase import offer_limits
 from .supply import Supplies, compatible_pairs, entry_weeks, need_items, take, unit_values
+from .transport import Transport, top_per_key
 
 NEG = -np.inf
 CHUNK = 250_000  # pairs priced at a time: bounds the temporary arrays at scale 10
@@ -159,7 +160,82 @@ class Pricer:
         best pairs (at most ``limit`` pairs in all, the best), each through its best hub in
         its ``weeks`` best ship weeks there (the runner-up weeks let the master move goods
         around full hub-weeks sooner: 4 iterations instead of 8 at generated scale 1)."""
-        T, H, lay = self.T, self.H, self.lay
+        lay = self.lay
+        best_r, best_h, g = self.best(y)
+        need_q = self.upper[: lay.needs]
+        bound = float(self.upper @ y) + self._relaxed(best_r, need_q) + self._buys(y)
+        hit = np.nonzero(best_r * need_q[self.kn[self.pair_k]] > tol)[0]
+        keep = np.zeros(len(hit), dtype=bool)
+        r = best_r[hit]
+        for key in (self.pair_u[hit], self.kn[self.pair_k[hit]]):
+            keep[top_per_key(r, key, top)] = True
+        p = hit[keep]
+        if limit is not None and len(p) > limit:
+            p = p[np.argsort(-best_r[p], kind="stable")[:limit]]
+        return self.columns(y, p, best_h, g, weeks, bound=bound, violated=len(hit))
+
+    def columns(self, y: np.ndarray, p: np.ndarray, best_h: np.ndarray, g: np.ndarray,
+                weeks: int, bound: float = np.inf, violated: int = 0) -> Priced:
+        """Pairs ``p`` as columns: each through its best hub (``best_h``, from :meth:`best`
+        at ``y``, with its table ``g``) in its ``weeks`` best ship weeks there."""
+        T = self.T
+        u, k, h = self.pair_u[p].astype(np.int64), self.pair_k[p], best_h[p].astype(np.int64)
+        e = self.entry[u, h]
+        # the best weeks at the best hub, the earliest of equal ones first
+        gk = g[k, h] - self.flow_prices(y, u)[np.arange(len(p)), h]  # (pairs, T+2)
+        gk[np.arange(T + 2)[None, :] < e[:, None]] = NEG
+        best = np.argsort(-gk, axis=1, kind="stable")[:, :weeks]
+        ship = [np.where(np.take_along_axis(gk, best[:, [j]], 1)[:, 0] > NEG, best[:, j], -1)
+                for j in range(best.shape[1])]
+        w = np.concatenate(ship) if ship else np.zeros(0, np.int64)
+        reps = len(ship)
+        ok = w > 0
+        n = np.tile(self.kn[k], reps)
+        return Priced(np.tile(u, reps)[ok], n[ok], np.tile(h, reps)[ok], w[ok],
+                      bound=bound, violated=violated)
+
+    def pairs_of(self, supply: np.ndarray, need: np.ndarray) -> np.ndarray:
+        """The pair index of each (supply, need); -1 where it is no pair (a supply has one
+        item, so a (supply, need) is at most one pair)."""
+        if not len(self.pair_u):
+            return np.full(len(supply), -1, dtype=np.int64)
+        n = max(len(self.inst.need_ids), 1)
+        key = self.pair_u.astype(np.int64) * n + self.kn[self.pair_k]
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        want = supply.astype(np.int64) * n + need
+        pos = np.minimum(np.searchsorted(key, want), len(key) - 1)
+        return np.where(key[pos] == want, order[pos], -1)
+
+    def transport(self) -> Transport:
+        """A transportation subproblem over the pairs and limits as they are now."""
+        return Transport(self.pair_u, self.kn[self.pair_k], self.supply_upper,
+                         self.upper[: self.lay.needs])
+
+    def lagrangian(self, y: np.ndarray, transport: Transport, seed: np.ndarray,
+                   deadline: float, tol: float, weeks: int = 2, top: int = 2) -> Priced:
+        """The bound at ``y``'s hub-week, purchase and fund prices with the supplies' and
+        needs' own prices at their best (the transportation subproblem, transport.py), and as
+        columns the pairs its solution uses plus, per supply and per need, the ``top`` best of
+        those its duals price within 1e-3 of their value (``violated``: its rounds)."""
+        y0 = y.copy()
+        y0[: self.lay.offer0] = 0.0  # need and pledge rows: kept in the subproblem
+        G, best_h, g = self.best(y0)
+        res = transport.solve(G, seed, deadline, tol)
+        bound = float(self.upper @ y0) + res.value + self._buys(y0)
+        p = np.nonzero((res.x > 1e-9) & (G > 0))[0]
+        if top:
+            r = G - transport.u[transport.pair_u] - transport.v[transport.pair_n]
+            ok = np.nonzero((G > 0) & (r > -1e-3 * G))[0]
+            near = np.union1d(top_per_key(r[ok], self.pair_u[ok], top),
+                              top_per_key(r[ok], self.kn[self.pair_k[ok]], top))
+            p = np.union1d(p, ok[near])
+        return self.columns(y0, p, best_h, g, weeks, bound=bound, violated=res.rounds)
+
+    def best(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each pair's best reduced cost and its hub (per unit), and the (need-item, hub,
+        ship week) table of values net of the hub-week prices it was found from."""
+        T, H = self.T, self.H
         pi, sigma, mu = self.duals(y)
         g = self.value - self.ppu_k[:, None, None] * mu[None]
         G = _first_best(g, T)[0]
@@ -183,34 +259,7 @@ class Pricer:
             j = np.argmax(rc, axis=1)
             best_h[p] = j // (T + 2)
             best_r[p] = rc[np.arange(len(p)), j]
-        need_q = self.upper[: lay.needs]
-        bound = float(self.upper @ y) + self._relaxed(best_r, need_q) + self._buys(y)
-        hit = np.nonzero(best_r * need_q[self.kn[self.pair_k]] > tol)[0]
-        keep = np.zeros(len(hit), dtype=bool)
-        r = best_r[hit]
-        for key in (self.pair_u[hit], self.kn[self.pair_k[hit]]):
-            order = np.lexsort((-r, key))
-            ks = key[order]
-            start = np.r_[0, np.nonzero(np.diff(ks))[0] + 1] if len(ks) else ks
-            rank = np.arange(len(ks)) - np.repeat(start, np.diff(np.r_[start, len(ks)]))
-            keep[order[rank < top]] = True
-        p = hit[keep]
-        if limit is not None and len(p) > limit:
-            p = p[np.argsort(-best_r[p], kind="stable")[:limit]]
-        u, k, h = self.pair_u[p].astype(np.int64), self.pair_k[p], best_h[p].astype(np.int64)
-        e = self.entry[u, h]
-        # the best weeks at the best hub, the earliest of equal ones first
-        gk = g[k, h] - self.flow_prices(y, u)[np.arange(len(p)), h]  # (pairs, T+2)
-        gk[np.arange(T + 2)[None, :] < e[:, None]] = NEG
-        best = np.argsort(-gk, axis=1, kind="stable")[:, :weeks]
-        ship = [np.where(np.take_along_axis(gk, best[:, [j]], 1)[:, 0] > NEG, best[:, j], -1)
-                for j in range(best.shape[1])]
-        w = np.concatenate(ship) if ship else np.zeros(0, np.int64)
-        reps = len(ship)
-        ok = w > 0
-        n = np.tile(self.kn[k], reps)
-        return Priced(np.tile(u, reps)[ok], n[ok], np.tile(h, reps)[ok], w[ok],
-                      bound=bound, violated=len(hit))
+        return best_r, best_h, g
 
     def _buys(self, y: np.ndarray) -> float:
         """What buys and carries of positive reduced cost could add (none at the master's

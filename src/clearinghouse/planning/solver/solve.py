@@ -3,12 +3,16 @@ items are indivisible, the LP rounded to whole units and repaired.
 
 The LP is the pledge-level one of model.py. Up to ``FULL_COLUMNS`` feasible columns it is built
 whole and solved by primal simplex (3x faster than dual or interior point on the demo at scale
-1). Beyond, by column generation: the master LP starts from the greedy plan's columns and the
-best column of each supply and need at zero prices, then takes the columns that price out
-(pricing.Pricer) until the Lagrangian bound is within a quarter of the gap of the master's
-value, with purchases by offer (purchase.py). Interior point without crossover solves the
-masters (cold or warm, simplex took 5-30x as long), and one crossover at the end gives the
-vertex that rounding wants and the basis that warm re-plans (replan.py) start from.
+1). Beyond, by column generation, with purchases by offer (purchase.py): the master LP starts
+from the greedy plan's columns and the best column of each supply and need at zero prices,
+then takes the columns that price out (pricing.Pricer) until the Lagrangian bound is within a
+quarter of the gap of the master's value. From ``TRANSPORT_PAIRS`` (supply, need) pairs on,
+the columns and the bound come from the transportation subproblem instead (transport.py: need
+and pledge rows kept, far tighter than the pricer's bound at scale 10), also solved at zero
+prices for the first master; a re-plan still prices first, and solves the subproblem only when
+that leaves the gap open. Interior point without crossover solves the masters (cold or warm,
+simplex took 5-30x as long), and one crossover at the end gives the vertex that rounding
+wants and the basis that warm re-plans (replan.py) start from.
 Generated scale 1 (1.6M feasible columns): 5 masters of 5-35k columns, LP 3 s.
 
 Rounding and repair are in rounding.py. The gap is always measured against the LP bound, or
@@ -28,7 +32,7 @@ from .greedy import solve_greedy
 from .instance import Instance
 from .master import Master
 from .model import layout, model_of, row_limits
-from .pricing import Pricer
+from .pricing import Priced, Pricer
 from .purchase import aggregate, disaggregate, offer_supplies, purchases
 from .result import PlanResult
 from .rounding import clean, round_and_repair
@@ -41,6 +45,7 @@ from .supply import (
     select,
     supplies,
 )
+from .transport import Transport
 
 DEFAULT_GAP = 1e-4
 DEFAULT_TIME_LIMIT = 60.0
@@ -49,6 +54,12 @@ FULL_COLUMNS = 400_000
 # Above this many feasible columns even pricing them is too slow: the greedy plan is returned,
 # and the status says so (generated scale 10 has about 200M).
 MAX_COLUMNS = 2_000_000_000
+# From this many (supply, need) pairs on, columns come from the transportation subproblem
+# (transport.py); below, from the pricer at the master's prices. Generated scale 10 (2.4M
+# pairs): gap 6.9e-3 in 120 s against 5.3e-2; demo scale 10 (160k): 32 s against 40 s. At
+# generated scale 1 (23k pairs) the pricer converges as fast, and re-plans from its master
+# are faster (hub closed: 2.5 s against 4.0 s).
+TRANSPORT_PAIRS = 100_000
 # Columns whose reduced cost is within this of zero (in value per need's whole quantity) join
 # the repair after the LP.
 NEAR = 0.05
@@ -100,6 +111,9 @@ class Planner:
         self.lp_ok = False
         self.x_lp = self.y_lp = None  # the last LP solution and its duals
         self.buys = np.zeros(0)  # and its buys (purchases by offer)
+        self.transport: Transport | None = None  # the Lagrangian subproblem (transport.py)
+        self.use_transport = (self.pricer is not None
+                              and len(self.pricer.pair_u) >= TRANSPORT_PAIRS)
 
     @property
     def deadline(self) -> float:
@@ -114,32 +128,63 @@ class Planner:
         self.stats["greedy_s"] = time.perf_counter() - t
         t = time.perf_counter()
         self.say(f"building the model ({self.count:,} feasible columns)", 22)
+        bound = np.inf
         if self.complete:
             self.master.add(free_columns(self.inst, self.sup))
         else:  # the greedy plan's columns, and each supply's and need's best at zero prices
             if self.greedy is not None:
                 free = select(self.greedy.cols, ~self.greedy.cols.fixed)
                 self.master.add(aggregate(self.inst, self.sup, free))
-            self._add(self.pricer.price(np.zeros(self.lay.rows), top=1, weeks=1,
-                                        limit=self.per_iteration))
+            zero = np.zeros(self.lay.rows)
+            best = self.pricer.price(zero, top=1, weeks=1, limit=self.per_iteration)
+            self._add(best)
+            if self.use_transport:
+                # and the subproblem's at zero prices (and its bound): a first master 3x as
+                # large, but 3 masters to the LP instead of 5 (generated scale 10)
+                tol = 0.05 * self.gap * float(self.inst.total_weight)
+                sub = self._subproblem(zero, best, tol)
+                self._add(sub)
+                bound = sub.bound + self.fixed_value
         self.stats["build_s"] = time.perf_counter() - t
         self.say("solving the LP relaxation (the bound)", 25)
-        self.lp(warm=False)
+        self.lp(warm=False, bound=bound)
         self.say("rounding to whole units and repairing", 50)
         return self.finish()
 
-    def _add(self, priced) -> int:
+    def _add(self, priced: Priced) -> int:
         cols = make_columns(self.inst, self.sup, priced.supply, priced.need, priced.hub,
                             priced.ship)
         return self.master.add(cols)
 
-    def lp(self, warm: bool) -> None:
+    def _subproblem(self, y: np.ndarray, priced: Priced | None, tol: float) -> Priced:
+        """The Lagrangian bound at ``y`` by the transportation subproblem (transport.py), within
+        ``tol``, and its columns. A new subproblem (the first, or limits or pairs changed by
+        a re-plan) starts from the master's pairs and ``priced``'s."""
+        pricer = self.pricer
+        if self.transport is None or not self.transport.fits(pricer):
+            self.transport = pricer.transport()
+            seed = pricer.pairs_of(self.master.cols.supply, self.master.cols.need)
+            if priced is not None:
+                seed = np.union1d(seed, pricer.pairs_of(priced.supply, priced.need))
+            seed = seed[seed >= 0]
+        else:  # its working sets stand
+            seed = np.zeros(0, np.int64)
+        reserve = 0.25 * self.time_limit  # for rounding and repair
+        return pricer.lagrangian(y, self.transport, seed, self.deadline - reserve, tol)
+
+    def _closed(self, value: float) -> bool:
+        """Whether the bound is within a quarter of the gap of the master's ``value``."""
+        return bool(np.isfinite(self.bound)
+                    and self.bound - value <= 0.25 * self.gap * max(self.bound, 1e-12))
+
+    def lp(self, warm: bool, bound: float = np.inf) -> None:
         """Solve the master (warm: from its basis, after a change) and, unless it holds every
         column, generate columns until the bound is within a quarter of the gap, or until
-        the next master would not be solved in the time left (then the last one stands)."""
+        the next master would not be solved in the time left (then the last one stands).
+        ``bound``: one already proven for this instance (the subproblem's at zero prices)."""
         t, master = time.perf_counter(), self.master
         reserve = 0.25 * self.time_limit  # for rounding and repair
-        self.bound, self.lp_ok, iterations, pricing = np.inf, False, 0, 0.0
+        self.bound, self.lp_ok, iterations, pricing = bound, False, 0, 0.0
         method = ("dual" if warm else "primal") if self.complete or warm else "ipm"
         if warm and not self.complete and not master.has_basis:
             method = "ipm"  # the first solve stopped before its crossover: no basis to use
@@ -166,11 +211,23 @@ class Planner:
                 self.bound = value
                 break
             p = time.perf_counter()
-            priced = self.pricer.price(last[1], limit=self.per_iteration)
+            new: list[Priced] = []
+            priced = None
+            if warm or not self.use_transport:
+                # the master's own prices: below TRANSPORT_PAIRS all it takes, and in a
+                # re-plan they find its few new columns cheaply
+                priced = self.pricer.price(last[1], limit=self.per_iteration)
+                self.bound = min(self.bound, priced.bound + self.fixed_value)
+                new.append(priced)
+            if self.use_transport and not self._closed(value):
+                # The subproblem's bound is far tighter than the pricer's (generated scale
+                # 10, first master: 26,756 against 31,087, the LP 26,435), and its pairs
+                # are the columns the master wants (priced columns alone: 5.3e-2 in 120 s).
+                sub = self._subproblem(last[1], priced, 0.05 * self.gap * value)
+                self.bound = min(self.bound, sub.bound + self.fixed_value)
+                new.append(sub)
             pricing += time.perf_counter() - p
-            self.bound = min(self.bound, priced.bound + self.fixed_value)
-            if (self.bound - value <= 0.25 * self.gap * max(self.bound, 1e-12)
-                    or self._add(priced) == 0):
+            if self._closed(value) or sum(self._add(q) for q in new) == 0:
                 break
             if warm and method != "ipm":
                 method = "primal"  # columns added: the basis stays primal feasible
