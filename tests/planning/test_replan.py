@@ -128,3 +128,22 @@ def test_bad_changes_are_refused():
         rp.close_hub(data["hubs"][0]["id"], [0])
     with pytest.raises(ValueError, match="cannot close"):
         rp.close_hub(data["hubs"][0]["id"], [2])
+
+
+def test_a_basis_the_near_columns_were_not_taken_into_is_dropped(monkeypatch):
+    """With no time left to take the near columns in, the basis is not dual feasible: the
+    re-plan starts by interior point (a dual simplex from it ran out of time at scale 10)."""
+    solve_module = importlib.import_module("clearinghouse.planning.solver.solve")
+    monkeypatch.setattr(solve_module, "FULL_COLUMNS", 0)
+    monkeypatch.setattr(solve_module, "TRANSPORT_PAIRS", 10**12)
+    near = solve_module.Planner._near
+    monkeypatch.setattr(solve_module.Planner, "_near",
+                        lambda self, y, reserve: near(self, y, reserve=1e9))  # no time left
+    data = generate_instance(0.05, 3)
+    rp = Replanner(parse_instance(data))
+    assert "lp_near_s" not in rp.planner.stats and "crossover_s" in rp.planner.stats
+    assert not rp.planner.master.has_basis
+    pledge, _ = busiest(rp.result)
+    warm = rp.withdraw_pledge(pledge)
+    assert warm.stats["lp_method"] == "ipm"
+    same_value(warm, solve(parse_instance(withdrawn(data, pledge))))

@@ -259,25 +259,29 @@ class Planner:
                 self.x_lp = np.where(self.x_lp > 1e-6 * scale, self.x_lp, 0.0)
         self.lp_bound = self.bound if self.lp_ok else None
         if self.lp_ok and not self.complete and left > 0:
-            # Columns nearly as good as the LP's, for the repair MIPs to move whole units
-            # around full hub-weeks: gap 1.6e-4 without them, 2e-5 with (generated scale 1).
-            added = self._add(self.pricer.price(last[1], top=3, weeks=2, tol=-NEAR))
-            # Some of them price out: primal simplex from the basis takes them in, so that
-            # the basis a re-plan starts from is dual feasible again (else its dual simplex
-            # ran 10,000 iterations, 2.6 s, at generated scale 1).
-            left = self.deadline - reserve - time.perf_counter()
-            if added and master.has_basis and left > 0:
-                s0 = time.perf_counter()
-                if master.solve("primal", left) == highspy.HighsModelStatus.kOptimal:
-                    self.x_lp, self.buys = master.x(), master.buys()
-                self.stats["lp_near_s"] = time.perf_counter() - s0
-            elif added:
-                # no time to take them in: a re-plan's dual simplex from this basis ran out
-                # of time (74,000 iterations in 90 s at generated scale 10), interior point
-                # from scratch took 46 s
-                master.has_basis = False
+            self._near(last[1], reserve)
         self.stats.update(lp_s=time.perf_counter() - t, lp_iterations=iterations,
                           pricing_s=pricing, lp_method=method)
+
+    def _near(self, y: np.ndarray, reserve: float) -> None:
+        """Columns nearly as good as the LP's at duals ``y``, for the repair MIPs to move
+        whole units around full hub-weeks: gap 1.6e-4 without them, 2e-5 with (generated
+        scale 1). Some of them price out: primal simplex from the basis takes them in, so
+        that the basis a re-plan starts from is dual feasible again (else its dual simplex
+        ran 10,000 iterations, 2.6 s, at generated scale 1)."""
+        master = self.master
+        added = self._add(self.pricer.price(y, top=3, weeks=2, tol=-NEAR))
+        left = self.deadline - reserve - time.perf_counter()
+        if added and master.has_basis and left > 0:
+            s0 = time.perf_counter()
+            if master.solve("primal", left) == highspy.HighsModelStatus.kOptimal:
+                self.x_lp, self.buys = master.x(), master.buys()
+            self.stats["lp_near_s"] = time.perf_counter() - s0
+        elif added:
+            # no time to take them in: a re-plan's dual simplex from this basis ran out of
+            # time (74,000 iterations in 90 s at generated scale 10); interior point from
+            # scratch took 46 s
+            master.has_basis = False
 
     def finish(self) -> PlanResult:
         """Round and repair the master's LP solution into a plan; status and gap."""
