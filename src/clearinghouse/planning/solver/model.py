@@ -48,6 +48,25 @@ def new_highs() -> highspy.Highs:
     return h
 
 
+def max_lp(cost: np.ndarray, matrix: sp.csc_matrix, row_upper: np.ndarray,
+           col_upper: np.ndarray | None = None) -> highspy.HighsLp:
+    """max cost x over 0 <= x <= col_upper (unbounded by default), matrix x <= row_upper."""
+    rows, cols = matrix.shape
+    lp = highspy.HighsLp()
+    lp.num_row_, lp.num_col_ = rows, cols
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = np.asarray(cost, float)
+    lp.col_lower_ = np.zeros(cols)
+    lp.col_upper_ = np.full(cols, highspy.kHighsInf) if col_upper is None else col_upper
+    lp.row_lower_ = np.full(rows, -highspy.kHighsInf)
+    lp.row_upper_ = np.asarray(row_upper, float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(float)
+    return lp
+
+
 @dataclass(frozen=True)
 class Model:
     inst: Instance

@@ -33,12 +33,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-import highspy
 import numpy as np
 import scipy.sparse as sp
 
 from .instance import Instance
-from .model import Layout, new_highs
+from .model import Layout, max_lp, new_highs
 from .supply import (
     Columns,
     Supplies,
@@ -50,7 +49,6 @@ from .supply import (
     unit_values,
 )
 
-INF = highspy.kHighsInf
 EPS = 1e-9
 
 
@@ -293,18 +291,7 @@ def solve_network(inst: Instance, sup: Supplies, lay: Layout, upper: np.ndarray,
     a = sp.diags(1.0 / net.row_scale) @ net.matrix
     col_scale = 1.0 / np.maximum(abs(a).max(axis=0).toarray().ravel(), 1e-12)
     a = sp.csc_matrix(a @ sp.diags(col_scale))
-    lp = highspy.HighsLp()
-    lp.num_row_, lp.num_col_ = a.shape
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = net.cost * col_scale
-    lp.col_lower_ = np.zeros(a.shape[1])
-    lp.col_upper_ = np.full(a.shape[1], INF)
-    lp.row_lower_ = np.full(a.shape[0], -INF)
-    lp.row_upper_ = net.row_upper / net.row_scale
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data
+    lp = max_lp(net.cost * col_scale, a, net.row_upper / net.row_scale)
     h = new_highs()
     h.passModel(lp)
     h.setOptionValue("solver", "ipm")

@@ -10,7 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .instance import Instance
-from .model import Layout, new_highs
+from .model import Layout, max_lp, new_highs
 from .purchase import offer_limits
 from .supply import Supplies, compatible_pairs, entry_weeks, need_items, take, unit_values
 from .transport import Transport, top_per_key
@@ -310,18 +310,7 @@ def _transport_bound(u, n, r, supply_upper, need_upper) -> float:
         (np.ones(2 * m), (np.r_[ui, len(us) + ni], np.r_[np.arange(m), np.arange(m)])),
         shape=(rows, m),
     )
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = m, rows
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = r
-    lp.col_lower_ = np.zeros(m)
-    lp.col_upper_ = np.full(m, highspy.kHighsInf)
-    lp.row_lower_ = np.full(rows, -highspy.kHighsInf)
-    lp.row_upper_ = np.r_[supply_upper[us], need_upper[ns]]
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data
+    lp = max_lp(r, a, np.r_[supply_upper[us], need_upper[ns]])
     h = new_highs()
     h.passModel(lp)
     h.run()
