@@ -249,7 +249,7 @@ def build_network(inst: Instance, sup: Supplies, lay: Layout, upper: np.ndarray,
         "sources": dict(supply=np.r_[pooled, _offer_supply(sup, b_off)].astype(np.int64),
                         chain=src_chain, ready=src_ready, qty=src_qty, n_pooled=len(pooled),
                         col=buy0),
-        "chains": dict(start=ch_start, off=ch_off, len=ch_len, depot=ch_depot),
+        "chains": dict(start=ch_start, off=ch_off),
         "routes": dict(chain=cr, hub=hr, ship=rs, dispatch=rs - rw[cr, hr], col=route0,
                        node=hnode(ch_item[cr], hr, rs) - hub0),
         "hubs": dict(count=len(items_used) * H * T),
@@ -318,20 +318,23 @@ def layout_duals(inst: Instance, sup: Supplies, lay: Layout, net: Network,
     fall with the week, as carries require, so every pledge-level column prices right)."""
     T = inst.horizon
     src, ch = net.parts["sources"], net.parts["chains"]
+
+    def price(c, w):  # of chain c's node in week w
+        return yr[ch["off"][c] + w - ch["start"][c]]
+
     y = np.zeros(lay.rows)
     y[: lay.class0] = yr[: lay.class0]
     n = src["n_pooled"]
     ok = src["ready"][:n] <= T
     c, w = src["chain"][:n][ok], src["ready"][:n][ok]
-    y[lay.pledge0 + sup.pledge[src["supply"][:n][ok]]] = yr[ch["off"][c] + w - ch["start"][c]]
+    y[lay.pledge0 + sup.pledge[src["supply"][:n][ok]]] = price(c, w)
     pur = lay.purchases
     if pur is not None and pur.classes:
         # a class's chain is its buys' chain
         chain = np.zeros(pur.classes, dtype=np.int64)
         chain[pur.klass] = src["chain"][n:]
         ok = np.nonzero(pur.class_ready <= T)[0]
-        c, w = chain[ok], pur.class_ready[ok]
-        y[lay.class0 + ok] = yr[ch["off"][c] + w - ch["start"][c]]
+        y[lay.class0 + ok] = price(chain[ok], pur.class_ready[ok])
     return y
 
 

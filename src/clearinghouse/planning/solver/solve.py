@@ -119,6 +119,11 @@ class Planner:
     def deadline(self) -> float:
         return self.t0 + self.time_limit
 
+    @property
+    def reserve(self) -> float:
+        """The time kept for rounding and repair."""
+        return 0.25 * self.time_limit
+
     def run(self) -> PlanResult:
         """The first solve."""
         t = time.perf_counter()
@@ -169,8 +174,7 @@ class Planner:
             seed = seed[seed >= 0]
         else:  # its working sets stand
             seed = np.zeros(0, np.int64)
-        reserve = 0.25 * self.time_limit  # for rounding and repair
-        return pricer.lagrangian(y, self.transport, seed, self.deadline - reserve, tol)
+        return pricer.lagrangian(y, self.transport, seed, self.deadline - self.reserve, tol)
 
     def _closed(self, value: float) -> bool:
         """Whether the bound is within a quarter of the gap of the master's ``value``."""
@@ -183,7 +187,7 @@ class Planner:
         the next master would not be solved in the time left (then the last one stands).
         ``bound``: one already proven for this instance (the subproblem's at zero prices)."""
         t, master = time.perf_counter(), self.master
-        reserve = 0.25 * self.time_limit  # for rounding and repair
+        reserve = self.reserve
         self.bound, self.lp_ok, iterations, pricing = bound, False, 0, 0.0
         method = ("dual" if warm else "primal") if self.complete or warm else "ipm"
         if warm and not self.complete and not master.has_basis:
