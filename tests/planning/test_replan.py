@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import importlib
 
+import highspy
 import pytest
 
 from clearinghouse.planning.solver import parse_instance, solve
@@ -147,3 +148,32 @@ def test_a_basis_the_near_columns_were_not_taken_into_is_dropped(monkeypatch):
     warm = rp.withdraw_pledge(pledge)
     assert warm.stats["lp_method"] == "ipm"
     same_value(warm, solve(parse_instance(withdrawn(data, pledge))))
+
+
+@pytest.mark.parametrize("change", ["withdraw", "close"])
+def test_a_re_plan_whose_lp_runs_out_of_time_starts_from_the_last_plan(mode, change,
+                                                                       monkeypatch):
+    """The warm LP returns nothing (its time ran out, as at scale 10 after a hub closure):
+    the last LP solution, cut down to the changed limits, is rounded instead of the greedy
+    plan being returned, and the last bound stands (the change only took something away)."""
+    from clearinghouse.planning.solver.master import Master
+
+    data = generate_instance(0.05, 3)
+    rp = Replanner(parse_instance(data))
+    before = rp.result
+    pledge, hub = busiest(before)
+    monkeypatch.setattr(Master, "solve",
+                        lambda self, method, limit: highspy.HighsModelStatus.kTimeLimit)
+    if change == "withdraw":
+        res, changed = rp.withdraw_pledge(pledge), withdrawn(data, pledge)
+    else:
+        res, changed = rp.close_hub(hub, [3, 4, 5, 6]), closed(data, hub, [3, 4, 5, 6])
+    assert res.stats["lp_fallback"] and not res.note
+    # the last LP bound, or (whole model) the MIP's dual bound on the changed instance
+    assert res.value - 1e-9 <= res.bound <= before.lp_bound + 1e-9
+    assert res.lp_bound is None
+    plan = res.to_plan()
+    validate_plan(plan)
+    assert check_plan(changed, plan) == pytest.approx(res.value)
+    cold = solve(parse_instance(changed))
+    assert cold.greedy_value < res.value <= cold.bound + 1e-9

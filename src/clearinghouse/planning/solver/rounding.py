@@ -94,6 +94,22 @@ def clean(model: Model, x: np.ndarray) -> np.ndarray:
     return np.where(model.cols.fixed, model.cols.lower, x)
 
 
+def within_rows(model: Model, x: np.ndarray) -> np.ndarray:
+    """``x`` within its column bounds, then each free column scaled down by the tightest of
+    its rows' ratios (limit over use), so that every row holds: coefficients are non-negative
+    and rows are ``<=``, so scaling down never breaks another row. Fixed columns stay."""
+    a, free = model.matrix.tocsc(), ~model.cols.fixed
+    x = np.where(free, np.clip(x, model.cols.lower, model.cols.upper), model.cols.lower)
+    use, room = a @ np.where(free, x, 0.0), model.row_upper - a @ np.where(free, 0.0, x)
+    ratio = np.where(use > np.maximum(room, 0.0), np.maximum(room, 0.0) / np.maximum(use, 1e-300),
+                     1.0)
+    factor = np.ones(a.shape[1])
+    full = np.diff(a.indptr) > 0
+    if full.any():
+        factor[full] = np.minimum.reduceat(ratio[a.indices], a.indptr[:-1][full])
+    return np.where(free, x * np.minimum(factor, 1.0), x)
+
+
 def _fill(model: Model, x: np.ndarray) -> np.ndarray:
     """Fill what rounding left free: columns by falling unit value, each taking what its rows
     still allow (whole units for indivisible items). One pass; every limit kept."""

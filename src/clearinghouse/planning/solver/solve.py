@@ -35,7 +35,7 @@ from .model import layout, model_of, row_limits
 from .pricing import Priced, Pricer
 from .purchase import aggregate, disaggregate, offer_supplies, purchases
 from .result import PlanResult
-from .rounding import clean, round_and_repair
+from .rounding import clean, round_and_repair, within_rows
 from .supply import (
     concat,
     count_columns,
@@ -109,6 +109,7 @@ class Planner:
         self.bound = np.inf
         self.lp_bound: float | None = None
         self.lp_ok = False
+        self.projected = False  # the LP is the last one, cut down to the new limits
         self.x_lp = self.y_lp = None  # the last LP solution and its duals
         self.buys = np.zeros(0)  # and its buys (purchases by offer)
         self.transport: Transport | None = None  # the Lagrangian subproblem (transport.py)
@@ -188,6 +189,10 @@ class Planner:
         ``bound``: one already proven for this instance (the subproblem's at zero prices)."""
         t, master = time.perf_counter(), self.master
         reserve = self.reserve
+        # a re-plan's changes only take away (a pledge, hub-weeks): the last LP solution,
+        # cut down to the new limits, is a plan, and its bound still holds
+        previous = (self.x_lp, self.buys, self.bound) if warm and self.lp_ok else None
+        self.projected = False
         self.bound, self.lp_ok, iterations, pricing = bound, False, 0, 0.0
         method = ("dual" if warm else "primal") if self.complete or warm else "ipm"
         if warm and not self.complete and not master.has_basis:
@@ -246,8 +251,14 @@ class Planner:
         self.x_lp = None if last is None else last[0]
         self.y_lp = None if last is None else last[1]
         self.buys = np.zeros(0) if last is None else last[2]
+        if previous is not None and not self.lp_ok:
+            # generated scale 10, busiest hub closed 4 weeks: the warm dual simplex ran out of
+            # time (18,000 iterations in 89 s) and the greedy plan was returned, 17% below
+            self.x_lp, self.buys, self.bound = previous
+            self.lp_ok = self.projected = True
+            self.stats["lp_fallback"] = "the last plan's LP, cut down to the new limits"
         left = self.deadline - reserve - time.perf_counter()
-        if self.lp_ok and method == "ipm":
+        if self.lp_ok and method == "ipm" and not self.projected:
             ok = status == highspy.HighsModelStatus.kOptimal and len(self.x_lp) == len(master)
             # crossover took 0.1-0.25 of an interior solve; it may take half the reserve, as
             # rounding from an interior point costs more (generated scale 10: crossover 5.7 s
@@ -261,8 +272,8 @@ class Planner:
             else:  # an interior point: what is almost zero is zero (every row still holds)
                 scale = master.col_scale[: len(self.x_lp)]
                 self.x_lp = np.where(self.x_lp > 1e-6 * scale, self.x_lp, 0.0)
-        self.lp_bound = self.bound if self.lp_ok else None
-        if self.lp_ok and not self.complete and left > 0:
+        self.lp_bound = self.bound if self.lp_ok and not self.projected else None
+        if self.lp_ok and not self.complete and left > 0 and not self.projected:
             self._near(last[1], reserve)
         self.stats.update(lp_s=time.perf_counter() - t, lp_iterations=iterations,
                           pricing_s=pricing, lp_method=method)
@@ -305,6 +316,8 @@ class Planner:
         if self.lp_ok:
             bound = min(self.bound, trivial)
             x_lp = np.concatenate([held, self.fixed.lower])
+            if self.projected:
+                x_lp = within_rows(model, x_lp)
             if not model.integer.any():
                 status, x = "optimal", x_lp
             else:
