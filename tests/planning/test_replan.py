@@ -150,8 +150,9 @@ def test_a_basis_the_near_columns_were_not_taken_into_is_dropped(monkeypatch):
     same_value(warm, solve(parse_instance(withdrawn(data, pledge))))
 
 
-@pytest.mark.parametrize("change", ["withdraw", "close"])
-def test_a_re_plan_whose_lp_runs_out_of_time_starts_from_the_last_plan(mode, change,
+@pytest.mark.parametrize("change, divisible",
+                         [("withdraw", False), ("close", False), ("close", True)])
+def test_a_re_plan_whose_lp_runs_out_of_time_starts_from_the_last_plan(mode, change, divisible,
                                                                        monkeypatch):
     """The warm LP returns nothing (its time ran out, as at scale 10 after a hub closure):
     the last LP solution, cut down to the changed limits, is rounded instead of the greedy
@@ -159,6 +160,8 @@ def test_a_re_plan_whose_lp_runs_out_of_time_starts_from_the_last_plan(mode, cha
     from clearinghouse.planning.solver.master import Master
 
     data = generate_instance(0.05, 3)
+    if divisible:  # then the last LP, cut down, is the plan
+        data["items"] = [dict(i, indivisible=False) for i in data["items"]]
     rp = Replanner(parse_instance(data))
     before = rp.result
     pledge, hub = busiest(before)
@@ -172,6 +175,8 @@ def test_a_re_plan_whose_lp_runs_out_of_time_starts_from_the_last_plan(mode, cha
     # the last LP bound, or (whole model) the MIP's dual bound on the changed instance
     assert res.value - 1e-9 <= res.bound <= before.lp_bound + 1e-9
     assert res.lp_bound is None
+    assert res.status == ("optimal" if res.gap <= 1e-9 else
+                          "gap_limit" if res.gap <= GAP else "time_limit")
     plan = res.to_plan()
     validate_plan(plan)
     assert check_plan(changed, plan) == pytest.approx(res.value)

@@ -6,7 +6,9 @@ dual simplex from the last basis (still dual feasible after bounds change), colu
 again if the model is priced, and rounding and repair as in the first solve. Measured at
 generated scale 1: 0.3-1 s against 3-9 s cold (bench/clearing.py prints both).
 
-Changes accumulate: each re-plan starts from the one before.
+Changes accumulate: each re-plan starts from the one before. Each only takes something away,
+so the last bound still holds; when the LP finds nothing in its time, the last LP solution, cut
+down to the new limits, is rounded instead (solve.Planner.lp).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from .model import layout, model_of, row_limits
 from .pricing import Priced, Pricer
 from .purchase import aggregate, disaggregate, offer_supplies, purchases
 from .result import PlanResult
-from .rounding import clean, round_and_repair, within_rows
+from .rounding import clean, fill, round_and_repair, within_rows
 from .supply import (
     concat,
     count_columns,
@@ -318,8 +318,10 @@ class Planner:
             x_lp = np.concatenate([held, self.fixed.lower])
             if self.projected:
                 x_lp = within_rows(model, x_lp)
-            if not model.integer.any():
+            if not model.integer.any():  # the LP is the plan (the last one's, filled up)
                 status, x = "optimal", x_lp
+                if self.projected:
+                    status, x = "time_limit", fill(model, x_lp)
             else:
                 t = time.perf_counter()
                 x, dual, status = round_and_repair(model, x_lp, bound, gap, self.deadline,
@@ -330,7 +332,8 @@ class Planner:
         elif stats.get("lp_status") == "Time limit reached":
             status = "time_limit"
         greedy = self.greedy if self.with_greedy else None
-        if x is None and self.greedy is None:  # a re-plan skips greedy, but needs a fallback
+        if (x is None or self.projected) and self.greedy is None:
+            # a re-plan skips greedy, but needs a fallback
             greedy = self.greedy = solve_greedy(inst)
         note, res = "", None
         if x is not None:
@@ -342,11 +345,13 @@ class Planner:
         if res is None:
             res = PlanResult(inst, cols, np.zeros(ncols), "error", bound, lp_bound=self.lp_bound)
         # The status says what the bound proves about the plan returned.
-        if res.status == "optimal" or note:
+        if res.status == "optimal" or note or self.projected:
             if res.gap <= 1e-9:
                 res.status = "optimal"
             elif res.gap <= gap + 1e-9:
                 res.status = "gap_limit"
+            elif self.projected:  # the LP ran out of time
+                res.status = "time_limit"
             elif res.status != "time_limit":
                 res.status = "error"
         res.note = note
