@@ -11,6 +11,7 @@ import pytest
 
 from clearinghouse.planning.solver import parse_instance, solve
 from clearinghouse.planning.solver.generate import generate_instance
+from clearinghouse.planning.solver.master import Master
 from clearinghouse.planning.solver.replan import Replanner
 
 from .helpers import example, validate_plan
@@ -157,8 +158,6 @@ def test_a_re_plan_whose_lp_runs_out_of_time_starts_from_the_last_plan(mode, cha
     """The warm LP returns nothing (its time ran out, as at scale 10 after a hub closure):
     the last LP solution, cut down to the changed limits, is rounded instead of the greedy
     plan being returned, and the last bound stands (the change only took something away)."""
-    from clearinghouse.planning.solver.master import Master
-
     data = generate_instance(0.05, 3)
     if divisible:  # then the last LP, cut down, is the plan
         data["items"] = [dict(i, indivisible=False) for i in data["items"]]
