@@ -153,6 +153,17 @@ def test_support_mip_presolve_claim_is_checked():
     assert (bound - x @ cols.unit_value) / bound <= 1e-4
 
 
+def test_the_neighbourhood_repair_reaches_the_gap_before_the_full_mip():
+    """Generated scale 0.2, seed 4: the support MIP falls short; with the fractional
+    columns' neighbourhood added it reaches the gap, so branch and bound over every column
+    does not run."""
+    res = solve(parse_instance(generate_instance(0.2, 4)), with_greedy=False)
+    assert "repair_support_s" in res.stats and "repair_need_pledge_s" in res.stats
+    assert "mip_s" not in res.stats
+    assert res.status == "gap_limit" and res.gap <= 1e-4
+    validate_plan(res.to_plan())
+
+
 def test_pricing_finds_the_best_column_of_every_supply():
     """For any duals, the pricer's best reduced cost per supply is the best over every
     feasible column listed, and its bound is at least the LP optimum."""

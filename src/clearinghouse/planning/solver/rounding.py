@@ -1,13 +1,14 @@
 """From the LP solution to an integral plan: rounded down, filled greedily, and repaired by
-MIPs (over the LP's support, then the fractional columns' neighbourhood, then every column).
+MIPs (over the LP's support, then with the fractional columns' neighbourhood, then every
+column).
 
 The LP bound is almost integral on these instances (SOLVER-NOTES): branch and bound over every
 column took 20-35 s at demo scale 1 where rounding down and one greedy pass over what that
 left free reach a gap of about 2e-5 in 0.5 s. If not within the gap: (1) a MIP over the LP's
 support, whole units where indivisible: where vehicles of 8-30 pallets fill the binding
-hub-weeks (generated instances) it reached 3e-5 to 1e-4 in 0.3-4 s; (2) a MIP over the needs'
-and pledges' neighbourhood of the fractional columns, everything else fixed; (3) the MIP over
-every column held, from the best plan (2 and 3 only up to ``MIP_COLUMNS``).
+hub-weeks (generated instances) it reached 3e-5 to 1e-4 in 0.3-4 s; (2) the same MIP with the
+needs' and pledges' neighbourhood of the fractional columns added; (3) the MIP over every
+column held, from the best plan (only up to ``MIP_COLUMNS``).
 """
 
 from __future__ import annotations
@@ -27,18 +28,14 @@ MIP_COLUMNS = 200_000
 _new_highs = new_highs
 
 
-def _highs(model: Model, integer: bool, time_limit: float, gap: float,
-           lower: np.ndarray | None = None, upper: np.ndarray | None = None,
-           start: np.ndarray | None = None, target: float | None = None,
+def _highs(model: Model, time_limit: float, gap: float, start: np.ndarray | None = None,
            presolve: bool = True) -> highspy.Highs:
-    """Solve ``model`` (as an LP, or a MIP with its indivisible columns integral), optionally
-    within other column bounds and from a ``start`` plan."""
+    """Solve ``model`` as a MIP with its indivisible columns integral, optionally from a
+    ``start`` plan."""
     h = _new_highs()
     h.setOptionValue("output_flag", False)
     if not presolve:
         h.setOptionValue("presolve", "off")
-    if not integer:
-        h.setOptionValue("simplex_strategy", 4)  # primal
     h.setOptionValue("time_limit", max(float(time_limit), 0.01))
     h.setOptionValue("mip_rel_gap", float(gap))
     m = model.matrix
@@ -47,10 +44,8 @@ def _highs(model: Model, integer: bool, time_limit: float, gap: float,
     lp.num_row_ = m.shape[0]
     lp.sense_ = highspy.ObjSense.kMaximize
     lp.col_cost_ = model.cols.unit_value.astype(float)
-    lower = model.cols.lower if lower is None else lower
-    upper = model.cols.upper if upper is None else upper
-    lp.col_lower_ = lower.astype(float)
-    lp.col_upper_ = np.where(np.isinf(upper), highspy.kHighsInf, upper)
+    lp.col_lower_ = model.cols.lower.astype(float)
+    lp.col_upper_ = np.where(np.isinf(model.cols.upper), highspy.kHighsInf, model.cols.upper)
     lp.row_lower_ = np.full(m.shape[0], -highspy.kHighsInf)
     lp.row_upper_ = model.row_upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -62,13 +57,11 @@ def _highs(model: Model, integer: bool, time_limit: float, gap: float,
     status = h.passModel(lp)
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model")
-    if integer and model.integer.any():
+    if model.integer.any():
         # Set per column on the passed model (an empty integrality array in passModel gives
         # status "Empty" silently; the model status is always checked by the caller).
         idx = np.nonzero(model.integer)[0].astype(np.int32)
         h.changeColsIntegrality(len(idx), idx, np.ones(len(idx), dtype=np.uint8))
-    if target is not None:
-        h.setOptionValue("objective_target", float(target))
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = start.astype(float).tolist()
@@ -137,22 +130,24 @@ def _mip(model: Model, time_limit: float, gap: float, **kw) -> highspy.Highs:
     the start as "optimal" with an objective it does not have (a property test found one, and
     presolve off solved it right): then it runs again without presolve."""
     t = time.perf_counter()
-    h = _highs(model, True, time_limit, gap, **kw)
+    h = _highs(model, time_limit, gap, **kw)
     x = _solution(h, model.shape[1])
     if x is not None:
         claimed = h.getInfo().objective_function_value
         real = float(x @ model.cols.unit_value)
         if abs(claimed - real) > 1e-7 * max(1.0, abs(real)):
             left = time_limit - (time.perf_counter() - t)
-            h = _highs(model, True, max(left, 0.01), gap, presolve=False, **kw)
+            h = _highs(model, max(left, 0.01), gap, presolve=False, **kw)
     return h
 
 
 def _support_mip(model: Model, x_lp: np.ndarray, target: float, gap: float,
-                 deadline: float) -> np.ndarray | None:
-    """The best plan among the columns the LP uses (fixed allocations as given)."""
+                 deadline: float, more: np.ndarray | None = None) -> np.ndarray | None:
+    """The best plan among the columns the LP uses, and those of ``more`` (fixed allocations
+    as given, every other column zero)."""
     frac = model.integer & (np.abs(x_lp - np.round(x_lp)) > 1e-6)
-    cand = ((x_lp > 1e-9) | frac) & ~model.cols.fixed
+    cand = (x_lp > 1e-9) | frac
+    cand = (cand if more is None else cand | more) & ~model.cols.fixed
     idx = np.nonzero(cand)[0]
     if len(idx) == 0:
         return None
@@ -250,20 +245,6 @@ def round_and_repair(model: Model, x_lp: np.ndarray, bound: float, gap: float,
     best = fill(model, best)
     stats["fill_s"] = time.perf_counter() - t
 
-    def repair(name: str, keep: np.ndarray, at: np.ndarray, start: np.ndarray) -> None:
-        """A MIP with the indivisible columns of ``keep`` held at ``at``; it stops as soon as a
-        plan within the gap of the LP bound is found (its own optimum is not needed)."""
-        nonlocal best
-        t = time.perf_counter()
-        lower = np.where(keep, at, model.cols.lower)
-        upper = np.where(keep, at, model.cols.upper)
-        h = _mip(model, deadline - t, gap / 10, lower=lower, upper=upper, start=start,
-                 target=bound * (1 - gap))
-        stats[f"repair_{name}_s"] = time.perf_counter() - t
-        x = _solution(h, model.shape[1])
-        if x is not None and value(clean(model, x)) > value(best):
-            best = clean(model, x)
-
     # 1. A MIP over the LP's support only (the columns it uses, the fractional ones in whole
     # units): as many columns as rows, so it starts fast, and moving whole vehicles within it
     # reached 3e-5 to 1e-4 in 0.7-4 s at generated scales 1-2 where a MIP over every column
@@ -275,16 +256,20 @@ def round_and_repair(model: Model, x_lp: np.ndarray, bound: float, gap: float,
         stats["repair_support_s"] = time.perf_counter() - t
         if x is not None and value(x) > value(best):
             best = x
-    # Steps 2 and 3 are MIPs over every column held: beyond MIP_COLUMNS HiGHS did not even
-    # keep to its time limit (110 s past it at generated scale 10, 350k columns).
+    # 2. The same with the needs' and pledges' neighbourhood of the fractional columns added
+    # (every indivisible column sharing such a row with one): generated scale 0.2, 102k
+    # columns, 1.6e-4 in 0.5 s where a MIP over every column with the rest held took 12 s.
+    if not good(best) and time.perf_counter() < deadline:
+        t = time.perf_counter()
+        more = _neighbourhood(model, x_lp, ("need", "pledge"))
+        x = _support_mip(model, x_lp, bound * (1 - gap), gap, deadline, more=more)
+        stats["repair_need_pledge_s"] = time.perf_counter() - t
+        if x is not None and value(x) > value(best):
+            best = x
+    # 3. Branch and bound over every column held: beyond MIP_COLUMNS HiGHS did not even keep
+    # to its time limit (110 s past it at generated scale 10, 350k columns).
     if not good(best) and model.shape[1] > MIP_COLUMNS:
         return best, None, "time_limit"
-    # 2. The needs' and pledges' neighbourhood of the fractional columns, from the best plan.
-    # (The needs' alone was cheaper when it sufficed, but often did not: measured 1.6-5 s and
-    # short of the gap on a re-plan; the needs' and pledges' reached it each time.)
-    if not good(best) and time.perf_counter() < deadline:
-        free = _neighbourhood(model, x_lp, ("need", "pledge"))
-        repair("need_pledge", model.integer & ~free, best, best)
     if good(best):
         return best, None, "optimal"
     left = deadline - time.perf_counter()
