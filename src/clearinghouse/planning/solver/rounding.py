@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .master import INF
-from .model import ROW_KINDS, Model, new_highs
+from .model import ROW_KINDS, Model, max_lp, new_highs
 
 # The most columns a MIP over every column held may have (demo scale 1: 157k).
 MIP_COLUMNS = 200_000
@@ -38,22 +38,9 @@ def _highs(model: Model, time_limit: float, gap: float, start: np.ndarray | None
         h.setOptionValue("presolve", "off")
     h.setOptionValue("time_limit", max(float(time_limit), 0.01))
     h.setOptionValue("mip_rel_gap", float(gap))
-    m = model.matrix
-    lp = highspy.HighsLp()
-    lp.num_col_ = m.shape[1]
-    lp.num_row_ = m.shape[0]
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = model.cols.unit_value.astype(float)
+    lp = max_lp(model.cols.unit_value, model.matrix, model.row_upper,
+                np.where(np.isinf(model.cols.upper), INF, model.cols.upper))
     lp.col_lower_ = model.cols.lower.astype(float)
-    lp.col_upper_ = np.where(np.isinf(model.cols.upper), highspy.kHighsInf, model.cols.upper)
-    lp.row_lower_ = np.full(m.shape[0], -highspy.kHighsInf)
-    lp.row_upper_ = model.row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = m.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = m.indices.astype(np.int32)
-    lp.a_matrix_.value_ = m.data.astype(float)
-    lp.a_matrix_.num_col_ = m.shape[1]
-    lp.a_matrix_.num_row_ = m.shape[0]
     status = h.passModel(lp)
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model")
@@ -160,17 +147,7 @@ def _support_mip(model: Model, x_lp: np.ndarray, target: float, gap: float,
     col_scale = np.where(model.integer[idx], 1.0, model.inst.need_qty[model.cols.need[idx]])
     row_scale = np.where(model.row_upper[rows] > 0, model.row_upper[rows], 1.0)
     sub = (sp.diags(1 / row_scale) @ a[rows][:, idx] @ sp.diags(col_scale)).tocsc()
-    m = len(idx)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = m, len(rows)
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = model.cols.unit_value[idx] * col_scale
-    lp.row_lower_ = np.full(len(rows), -INF)
-    lp.row_upper_ = np.maximum(room, 0.0) / row_scale
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = sub.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = sub.indices.astype(np.int32)
-    lp.a_matrix_.value_ = sub.data
+    lp = max_lp(model.cols.unit_value[idx] * col_scale, sub, np.maximum(room, 0.0) / row_scale)
     lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                        for i in model.integer[idx]]
     fixed_value = float(fixed @ model.cols.unit_value)

@@ -251,14 +251,8 @@ class Planner:
         self.x_lp = None if last is None else last[0]
         self.y_lp = None if last is None else last[1]
         self.buys = np.zeros(0) if last is None else last[2]
-        if previous is not None and not self.lp_ok:
-            # generated scale 10, busiest hub closed 4 weeks: the warm dual simplex ran out of
-            # time (18,000 iterations in 89 s) and the greedy plan was returned, 17% below
-            self.x_lp, self.buys, self.bound = previous
-            self.lp_ok = self.projected = True
-            self.stats["lp_fallback"] = "the last plan's LP, cut down to the new limits"
         left = self.deadline - reserve - time.perf_counter()
-        if self.lp_ok and method == "ipm" and not self.projected:
+        if self.lp_ok and method == "ipm":
             ok = status == highspy.HighsModelStatus.kOptimal and len(self.x_lp) == len(master)
             # crossover took 0.1-0.25 of an interior solve; it may take half the reserve, as
             # rounding from an interior point costs more (generated scale 10: crossover 5.7 s
@@ -272,9 +266,15 @@ class Planner:
             else:  # an interior point: what is almost zero is zero (every row still holds)
                 scale = master.col_scale[: len(self.x_lp)]
                 self.x_lp = np.where(self.x_lp > 1e-6 * scale, self.x_lp, 0.0)
-        self.lp_bound = self.bound if self.lp_ok and not self.projected else None
-        if self.lp_ok and not self.complete and left > 0 and not self.projected:
+        self.lp_bound = self.bound if self.lp_ok else None
+        if self.lp_ok and not self.complete and left > 0:
             self._near(last[1], reserve)
+        if previous is not None and not self.lp_ok:
+            # generated scale 10, busiest hub closed 4 weeks: the warm dual simplex ran out of
+            # time (18,000 iterations in 89 s) and the greedy plan was returned, 17% below
+            self.x_lp, self.buys, self.bound = previous
+            self.lp_ok = self.projected = True
+            self.stats["lp_fallback"] = "the last plan's LP, cut down to the new limits"
         self.stats.update(lp_s=time.perf_counter() - t, lp_iterations=iterations,
                           pricing_s=pricing, lp_method=method)
 
