@@ -21,7 +21,9 @@ limit builds a new subproblem (:meth:`Transport.fits`).
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -83,12 +85,25 @@ class _Part:
         self.pairs = np.concatenate([self.pairs, pairs])
         self.scale = np.concatenate([self.scale, col_scale])
 
-    def run(self, time_limit: float) -> None:
+    def solve(self, time_limit: float) -> highspy.HighsSolution:
         h = self.h
         h.setOptionValue("time_limit", h.getRunTime() + max(time_limit, 0.01))
         h.setOptionValue("presolve", "off" if self.solved else "on")
         h.run()
         self.solved = True
+        return h.getSolution()
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Threads for the components' LPs, one per core, kept for the process."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max(1, min(len(os.sched_getaffinity(0)), 4)),
+                                   thread_name_prefix="transport")
+    return _POOL
 
 
 class Transport:
@@ -137,15 +152,21 @@ class Transport:
         done = 0
         for done in range(1, rounds + 1):  # noqa: B007 (the count is returned)
             self._add(add, G, col_scale)
-            for c, part in enumerate(self.parts):
-                if part is None or not (changed[c] or part.dirty):
-                    continue
+            due = [c for c, part in enumerate(self.parts)
+                   if part is not None and (changed[c] or part.dirty)]
+            for c in due:
+                part = self.parts[c]
                 if changed[c] and part.solved:
                     idx = np.arange(len(part.pairs), dtype=np.int32)
                     part.h.changeColsCost(len(idx), idx, G[part.pairs] * part.scale)
                 part.dirty = False
-                part.run(deadline - time.perf_counter())
-                sol = part.h.getSolution()
+            # the components' LPs side by side (HiGHS lets go of the GIL while it runs), the
+            # largest first
+            due.sort(key=lambda c: -len(self.parts[c].pairs))
+            solved = _pool().map(lambda c: self.parts[c].solve(deadline - time.perf_counter()),
+                                 due)
+            for c, sol in zip(due, solved, strict=True):
+                part = self.parts[c]
                 d = np.maximum(np.asarray(sol.row_dual), 0.0)
                 nodes = self.nodes[c]
                 isu = nodes < self.S
