@@ -134,7 +134,7 @@ def test_support_mip_presolve_claim_is_checked():
     """The support MIP of generated scale 10 (its columns and rows, saved from the solve):
     with presolve, HiGHS 1.16 claimed the objective target reached with the start plan,
     2.8e-4 below the LP; the plan it returns is now checked, and the MIP run again without
-    presolve reaches the gap."""
+    the start plan reaches the gap."""
     f = np.load(Path(__file__).parent / "data" / "support-mip-presolve.npz")
     n = len(f["x_lp"])
     zero = np.zeros(n, np.int64)
@@ -239,3 +239,41 @@ def test_the_master_holds_each_column_once():
     assert master.add(cols) == len(cols)
     assert master.add(cols) == 0
     assert len(master) == len(cols)
+
+
+@pytest.mark.parametrize("transport", [False, True])
+def test_a_master_that_fails_leaves_the_last_one_standing(monkeypatch, transport):
+    """The second master stops short (as when it runs out of time at scale 10): the columns
+    added for it are dropped, and crossover starts from the first master's solution, so that
+    rounding still gets a vertex."""
+    solve_module = _cg(monkeypatch)
+    monkeypatch.setattr(solve_module, "TRANSPORT_PAIRS", 0 if transport else 10**12)
+    original, calls = Master.solve, []
+
+    def second_fails(self, method, limit):
+        calls.append(len(self))
+        self.h.setOptionValue("ipm_iteration_limit", 1 if len(calls) == 2 else 10**8)
+        return original(self, method, limit)
+
+    crossed = []
+
+    def crossover(self, *args):
+        solves = len(calls)
+        ok = Master.crossover.__wrapped__(self, *args)
+        crossed.append((ok, len(calls) - solves))
+        return ok
+
+    crossover.__wrapped__ = Master.crossover
+    monkeypatch.setattr(Master, "solve", second_fails)
+    monkeypatch.setattr(Master, "crossover", crossover)
+    inst = parse_instance(generate_instance(0.05, 2))
+    pl = solve_module.Planner(inst)
+    res = pl.run()
+    assert len(calls) >= 2 and calls[1] > calls[0]  # the second master had more columns
+    assert res.stats["lp_status"] == "Iteration limit reached"
+    assert res.stats["lp_iterations"] == 2
+    # from the first master's interior point to a vertex, with no simplex after it (over
+    # the second master's columns, that took 775 s at scale 10)
+    assert crossed == [(True, 0)]
+    assert res.greedy_value <= res.value <= res.lp_bound + 1e-9
+    assert check_plan(inst.raw, res.to_plan()) == pytest.approx(res.value)

@@ -159,3 +159,37 @@ def test_top_per_key():
     assert sorted(top_per_key(score, key, 2).tolist()) == [0, 2, 3, 4, 5]
     assert sorted(top_per_key(score, key, 1).tolist()) == [0, 4, 5]
     assert len(top_per_key(score[:0], key[:0], 3)) == 0
+
+
+def test_columns_through_more_hubs_take_each_pairs_best_week_at_its_best_hubs(priced):
+    """``hubs=2`` adds, to each pair's columns at its best hub, its best (earliest) week
+    through its second best hub: the first master of scale 10 is seeded so (two masters to
+    the LP instead of three)."""
+    pricer, T = priced.pricer, priced.inst.horizon
+    y = _y(priced, 0.01, 9)
+    _, best_h, g = pricer.best(y)
+    p = np.arange(0, len(pricer.pair_u), 7)
+    one = pricer.columns(y, p, best_h, g, weeks=1)
+    two = pricer.columns(y, p, best_h, g, weeks=1, hubs=2)
+    key = {(s, n): set() for s, n in zip(pricer.pair_u[p], pricer.kn[pricer.pair_k[p]],
+                                          strict=True)}
+    for s, n, h, w in zip(two.supply, two.need, two.hub, two.ship, strict=True):
+        key[(s, n)].add((int(h), int(w)))
+    assert set(zip(one.supply, one.need, one.hub, one.ship, strict=True)) <= {
+        (s, n, h, w) for (s, n), hw in key.items() for h, w in hw}
+    spread = 0
+    for j in p:  # each pair's best week per hub, by brute force
+        u, k = int(pricer.pair_u[j]), int(pricer.pair_k[j])
+        net = g[k] - pricer.flow_prices(y, np.array([u]))[0]
+        per_hub = {}
+        for h in range(pricer.H):
+            w = [t for t in range(max(int(pricer.entry[u, h]), 1), T + 1) if net[h, t] > -np.inf]
+            if w:
+                top = max(net[h, t] for t in w)
+                per_hub[h] = (top, min(t for t in w if net[h, t] == top))
+        ranked = sorted(per_hub, key=lambda h: -per_hub[h][0])
+        got = key[(u, int(pricer.kn[k]))]
+        for h in ranked[:2]:
+            assert (h, per_hub[h][1]) in got
+        spread += len({h for h, _ in got}) == 2
+    assert spread > len(p) / 2  # most pairs can go through two hubs

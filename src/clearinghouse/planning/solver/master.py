@@ -125,13 +125,30 @@ class Master:
         self.has_basis = method != "ipm" and status == highspy.HighsModelStatus.kOptimal
         return status
 
-    def crossover(self, time_limit: float) -> bool:
-        """From an interior point to a vertex (and a basis for warm starts). When crossover
-        stops short (demo scale 10: "warning", 12,000 dual infeasibilities left), primal
-        simplex from its basis finishes it (0.2 s there); else rounding would face an interior
-        point (60,000 fractional columns instead of a few hundred)."""
+    def solution(self) -> highspy.HighsSolution:
+        """The last solution, kept for :meth:`crossover` after a later solve failed."""
+        return self.h.getSolution()
+
+    def truncate(self, n: int) -> None:
+        """Drop every column after the first ``n`` (those added for a master that failed)."""
+        m = len(self)
+        if n >= m:
+            return
+        self.h.deleteCols(m - n, np.arange(self.static + n, self.static + m, dtype=np.int32))
+        self.cols = select(self.cols, np.arange(n))
+        self.col_scale, self.closed = self.col_scale[:n], self.closed[:n]
+        self.keys = np.unique(self._key(self.cols))
+        self.has_basis = False
+
+    def crossover(self, time_limit: float, solution: highspy.HighsSolution | None = None
+                  ) -> bool:
+        """From an interior point (the last one, or ``solution``) to a vertex (and a basis
+        for warm starts). When crossover stops short (demo scale 10: "warning", 12,000 dual
+        infeasibilities left), primal simplex from its basis finishes it (0.2 s there); else
+        rounding would face an interior point (60,000 fractional columns instead of a few
+        hundred)."""
         h = self.h
-        status = h.crossover(h.getSolution())
+        status = h.crossover(h.getSolution() if solution is None else solution)
         self.has_basis = status == highspy.HighsStatus.kOk
         if not self.has_basis and h.getBasis().valid:
             self.solve("primal", time_limit)

@@ -18,6 +18,7 @@ from .transport import Transport, top_per_key
 NEG = -np.inf
 CHUNK = 250_000  # pairs priced at a time: bounds the temporary arrays at scale 10
 FLOW_CHUNK = 10_000  # offers' pairs: each prices every (hub, week) of its own
+HUB_CHUNK = 20_000  # pairs whose every hub's best week is looked for at a time (70 MB)
 
 
 def supply_limits(inst: Instance, sup: Supplies, lay: Layout, upper: np.ndarray) -> np.ndarray:
@@ -175,9 +176,10 @@ class Pricer:
         return self.columns(y, p, best_h, g, weeks, bound=bound, violated=len(hit))
 
     def columns(self, y: np.ndarray, p: np.ndarray, best_h: np.ndarray, g: np.ndarray,
-                weeks: int, bound: float = np.inf, violated: int = 0) -> Priced:
+                weeks: int, bound: float = np.inf, violated: int = 0, hubs: int = 1) -> Priced:
         """Pairs ``p`` as columns: each through its best hub (``best_h``, from :meth:`best`
-        at ``y``, with its table ``g``) in its ``weeks`` best ship weeks there."""
+        at ``y``, with its table ``g``) in its ``weeks`` best ship weeks there, and with
+        ``hubs`` > 1 also in its best week through each of its next best hubs."""
         T = self.T
         u, k, h = self.pair_u[p].astype(np.int64), self.pair_k[p], best_h[p].astype(np.int64)
         e = self.entry[u, h]
@@ -191,8 +193,32 @@ class Pricer:
         reps = len(ship)
         ok = w > 0
         n = np.tile(self.kn[k], reps)
-        return Priced(np.tile(u, reps)[ok], n[ok], np.tile(h, reps)[ok], w[ok],
+        cols = [(np.tile(u, reps)[ok], n[ok], np.tile(h, reps)[ok], w[ok])]
+        if hubs > 1:
+            cols.append(self._through_hubs(y, p, g, hubs))
+        return Priced(*(np.concatenate(c) for c in zip(*cols, strict=True)),
                       bound=bound, violated=violated)
+
+    def _through_hubs(self, y: np.ndarray, p: np.ndarray, g: np.ndarray,
+                      hubs: int) -> tuple[np.ndarray, ...]:
+        """(supply, need, hub, ship) of pairs ``p`` in their best (earliest) week through
+        each of their ``hubs`` best hubs."""
+        T, out = self.T, []
+        for a in range(0, len(p), HUB_CHUNK):
+            q = p[a : a + HUB_CHUNK]
+            u, k = self.pair_u[q].astype(np.int64), self.pair_k[q]
+            gk = g[k] - self.flow_prices(y, u)  # (pairs, H, T+2)
+            gk[np.arange(T + 2)[None, None, :] < self.entry[u][:, :, None]] = NEG
+            w = np.argmax(gk, axis=2)
+            v = np.take_along_axis(gk, w[:, :, None], 2)[:, :, 0]
+            h = np.argsort(-v, axis=1, kind="stable")[:, :hubs]
+            w, v = np.take_along_axis(w, h, 1), np.take_along_axis(v, h, 1)
+            ok = (v > NEG) & (w > 0)
+            out.append((np.broadcast_to(u[:, None], h.shape)[ok],
+                        np.broadcast_to(self.kn[k][:, None], h.shape)[ok], h[ok], w[ok]))
+        if not out:
+            return tuple(np.zeros(0, np.int64) for _ in range(4))
+        return tuple(np.concatenate(c) for c in zip(*out, strict=True))
 
     def pairs_of(self, supply: np.ndarray, need: np.ndarray) -> np.ndarray:
         """The pair index of each (supply, need); -1 where it is no pair (a supply has one
@@ -213,11 +239,13 @@ class Pricer:
                          self.upper[: self.lay.needs])
 
     def lagrangian(self, y: np.ndarray, transport: Transport, seed: np.ndarray,
-                   deadline: float, tol: float, weeks: int = 2, top: int = 2) -> Priced:
+                   deadline: float, tol: float, weeks: int = 2, top: int = 2,
+                   hubs: int = 1) -> Priced:
         """The bound at ``y``'s hub-week, purchase and fund prices with the supplies' and
         needs' own prices at their best (the transportation subproblem, transport.py), and as
         columns the pairs its solution uses plus, per supply and per need, the ``top`` best of
-        those its duals price within 1e-3 of their value (``violated``: its rounds)."""
+        those its duals price within 1e-3 of their value (``violated``: its rounds), through
+        ``hubs`` hubs each (:meth:`columns`)."""
         y0 = y.copy()
         y0[: self.lay.offer0] = 0.0  # need and pledge rows: kept in the subproblem
         G, best_h, g = self.best(y0)
@@ -230,7 +258,8 @@ class Pricer:
             near = np.union1d(top_per_key(r[ok], self.pair_u[ok], top),
                               top_per_key(r[ok], self.kn[self.pair_k[ok]], top))
             p = np.union1d(p, ok[near])
-        return self.columns(y0, p, best_h, g, weeks, bound=bound, violated=res.rounds)
+        return self.columns(y0, p, best_h, g, weeks, bound=bound, violated=res.rounds,
+                            hubs=hubs)
 
     def best(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each pair's best reduced cost and its hub (per unit), and the (need-item, hub,

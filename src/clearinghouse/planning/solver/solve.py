@@ -63,6 +63,9 @@ TRANSPORT_PAIRS = 100_000
 # Columns whose reduced cost is within this of zero (in value per need's whole quantity) join
 # the repair after the LP.
 NEAR = 0.05
+# Crossover and repair took up to 12 and 10 s at generated scale 10 (the largest instance
+# measured); any more kept from column generation would cost it its second master.
+RESERVE = 20.0
 
 
 def _too_large(inst: Instance, columns: int, t0: float, with_greedy: bool) -> PlanResult:
@@ -96,7 +99,6 @@ class Planner:
         else:  # priced: purchases by offer (purchase.py)
             self.purchases = purchases(inst, self.pairs)
             self.sup = offer_supplies(inst, self.pairs, self.purchases)
-            self.stats["columns_by_offer"] = count_columns(inst, self.sup)
         self.lay = layout(inst, self.purchases)
         limit, self.upper, self.fixed_value = row_limits(inst, self.lay)
         self.fixed = fixed_columns(inst).columns
@@ -122,8 +124,8 @@ class Planner:
 
     @property
     def reserve(self) -> float:
-        """The time kept for rounding and repair."""
-        return 0.25 * self.time_limit
+        """The time kept for crossover, rounding and repair: at most ``RESERVE``."""
+        return min(0.25 * self.time_limit, RESERVE)
 
     def run(self) -> PlanResult:
         """The first solve."""
@@ -148,7 +150,7 @@ class Planner:
                 # and the subproblem's at zero prices (and its bound): a first master 3x as
                 # large, but 3 masters to the LP instead of 5 (generated scale 10)
                 tol = 0.05 * self.gap * float(self.inst.total_weight)
-                sub = self._subproblem(zero, best, tol)
+                sub = self._subproblem(zero, best, tol, hubs=2)
                 self._add(sub)
                 bound = sub.bound + self.fixed_value
         self.stats["build_s"] = time.perf_counter() - t
@@ -162,7 +164,8 @@ class Planner:
                             priced.ship)
         return self.master.add(cols)
 
-    def _subproblem(self, y: np.ndarray, priced: Priced | None, tol: float) -> Priced:
+    def _subproblem(self, y: np.ndarray, priced: Priced | None, tol: float,
+                    hubs: int = 1) -> Priced:
         """The Lagrangian bound at ``y`` by the transportation subproblem (transport.py), within
         ``tol``, and its columns. A new subproblem (the first, or limits or pairs changed by
         a re-plan) starts from the master's pairs and ``priced``'s."""
@@ -175,7 +178,8 @@ class Planner:
             seed = seed[seed >= 0]
         else:  # its working sets stand
             seed = np.zeros(0, np.int64)
-        return pricer.lagrangian(y, self.transport, seed, self.deadline - self.reserve, tol)
+        return pricer.lagrangian(y, self.transport, seed, self.deadline - self.reserve, tol,
+                                 hubs=hubs)
 
     def _closed(self, value: float) -> bool:
         """Whether the bound is within a quarter of the gap of the master's ``value``."""
@@ -197,10 +201,11 @@ class Planner:
         method = ("dual" if warm else "primal") if self.complete or warm else "ipm"
         if warm and not self.complete and not master.has_basis:
             method = "ipm"  # the first solve stopped before its crossover: no basis to use
-        last, solve_s, status = None, 0.0, None  # the last optimal master: (x, y)
+        last, solve_s, last_s = None, 0.0, 0.0  # the last optimal master: (x, y, buys)
+        solution = None  # and its HiGHS solution, for crossover after a later one failed
         while True:
             left = self.deadline - reserve - time.perf_counter()
-            if last is not None and left < 2 * solve_s:  # each master is larger than the last
+            if last is not None and left < solve_s:  # each master is larger than the last
                 self.stats["lp_stopped"] = "time"
                 break
             iterations += 1
@@ -215,6 +220,7 @@ class Planner:
                 self.stats["lp_status"] = master.h.modelStatusToString(status)
                 break
             last = (master.x(), master.y(), master.buys())
+            solution, last_s = (master.solution() if method == "ipm" else None), solve_s
             value = master.value() + self.fixed_value
             if self.complete:
                 self.bound = value
@@ -238,29 +244,29 @@ class Planner:
             pricing += time.perf_counter() - p
             if self._closed(value):
                 break
-            if self.deadline - reserve - time.perf_counter() < 2 * solve_s:
-                # the next master would not be solved in time: this one stands, with no
-                # columns added, so that crossover can still give rounding a vertex
-                self.stats["lp_stopped"] = "time"
+            if self.deadline - reserve - time.perf_counter() < solve_s:
+                self.stats["lp_stopped"] = "time"  # the next would not be solved in time
                 break
             if sum(self._add(q) for q in new) == 0:
                 break
             if warm and method != "ipm":
                 method = "primal"  # columns added: the basis stays primal feasible
         self.lp_ok = last is not None
+        if self.lp_ok and len(master) > len(last[0]):
+            # columns added for a master that failed or never ran: the last one stands
+            master.truncate(len(last[0]))
         self.x_lp = None if last is None else last[0]
         self.y_lp = None if last is None else last[1]
         self.buys = np.zeros(0) if last is None else last[2]
         left = self.deadline - reserve - time.perf_counter()
         if self.lp_ok and method == "ipm":
-            ok = status == highspy.HighsModelStatus.kOptimal and len(self.x_lp) == len(master)
-            # crossover took 0.1-0.25 of an interior solve; it may take half the reserve, as
-            # rounding from an interior point costs more (generated scale 10: crossover 5.7 s
-            # and repair 2 s, gap 5e-4; from the interior point the LP rounded down lost a
-            # fifth of its value, the repair took 33 s, gap 7e-3)
-            if ok and left + 0.5 * reserve > 0.25 * solve_s:
+            # crossover took 0.1-0.25 of an interior solve; it may take three quarters of the
+            # reserve, as rounding from an interior point costs more (generated scale 10:
+            # crossover 9.6 s and repair 5.6 s, gap 1.9e-5; from the interior point the LP
+            # rounded down lost a fifth of its value, gap 9.5e-3)
+            if solution is not None and left + 0.75 * reserve > 0.25 * last_s:
                 c = time.perf_counter()
-                if master.crossover(left + 0.5 * reserve):
+                if master.crossover(left + 0.75 * reserve, solution):
                     self.x_lp, self.buys = master.x(), master.buys()
                 self.stats["crossover_s"] = time.perf_counter() - c
             else:  # an interior point: what is almost zero is zero (every row still holds)
