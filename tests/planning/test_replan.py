@@ -154,6 +154,29 @@ def test_a_basis_the_near_columns_were_not_taken_into_is_dropped(monkeypatch):
     same_value(warm, solve(parse_instance(withdrawn(data, pledge))))
 
 
+def test_a_re_plan_whose_dual_simplex_stops_short_goes_on_by_interior_point(mode, monkeypatch):
+    """The warm dual simplex stops short of its share of the time (as after a hub closure at
+    scale 10): interior point and a crossover take over, and the plan is the cold solve's."""
+    data = generate_instance(0.05, 3)
+    rp = Replanner(parse_instance(data))
+    pledge, hub = busiest(rp.result)
+    original, methods = Master.solve, []
+
+    def dual_stops(self, method, limit):
+        methods.append(method)
+        self.h.setOptionValue("simplex_iteration_limit", 1 if method == "dual" else 10**9)
+        return original(self, method, limit)
+
+    monkeypatch.setattr(Master, "solve", dual_stops)
+    warm = rp.close_hub(hub, [3, 4, 5, 6])
+    changed = closed(data, hub, [3, 4, 5, 6])
+    assert methods[:2] == ["dual", "ipm"]
+    assert warm.stats["lp_method"] == "ipm" and "crossover_s" in warm.stats
+    assert "lp_fallback" not in warm.stats and "lp_status" not in warm.stats
+    same_value(warm, solve(parse_instance(changed), with_greedy=False))
+    assert check_plan(changed, warm.to_plan()) == pytest.approx(warm.value)
+
+
 @pytest.mark.parametrize("change, divisible",
                          [("withdraw", False), ("close", False), ("close", True)])
 def test_a_re_plan_whose_lp_runs_out_of_time_starts_from_the_last_plan(mode, change, divisible,

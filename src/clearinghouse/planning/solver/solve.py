@@ -9,10 +9,12 @@ then takes the columns that price out (pricing.Pricer) until the Lagrangian boun
 quarter of the gap of the master's value. From ``TRANSPORT_PAIRS`` (supply, need) pairs on,
 the columns and the bound come from the transportation subproblem instead (transport.py: need
 and pledge rows kept, far tighter than the pricer's bound at scale 10), also solved at zero
-prices for the first master; a re-plan still prices first, and solves the subproblem only when
-that leaves the gap open. Interior point without crossover solves the masters (cold or warm,
-simplex took 5-30x as long), and one crossover at the end gives the vertex that rounding
-wants and the basis that warm re-plans (replan.py) start from.
+prices for the first master, each of its pairs through its two best hubs; a re-plan still
+prices first, and solves the subproblem only when that leaves the gap open. Interior point
+without crossover solves the masters (cold or warm, simplex took 5-30x as long), and one
+crossover at the end gives the vertex that rounding wants and the basis that warm re-plans
+(replan.py) start from. A master that fails (out of time) is dropped with its new columns,
+and the last one stands.
 Generated scale 1 (1.6M feasible columns): 5 masters of 5-35k columns, LP 3 s.
 
 Rounding and repair are in rounding.py. The gap is always measured against the LP bound, or
@@ -66,6 +68,11 @@ NEAR = 0.05
 # Crossover and repair took up to 12 and 10 s at generated scale 10 (the largest instance
 # measured); any more kept from column generation would cost it its second master.
 RESERVE = 20.0
+# A warm re-plan's dual simplex gets this share of the time limit, then interior point the rest
+# (generated scale 10, busiest hub closed four weeks: the dual simplex ran 20,000 iterations
+# in 99 s without an end; interior point took 62 s over the same 630k columns). Elsewhere it
+# took 0.1-4 s.
+DUAL_SHARE = 0.15
 
 
 def _too_large(inst: Instance, columns: int, t0: float, with_greedy: bool) -> PlanResult:
@@ -147,8 +154,10 @@ class Planner:
             best = self.pricer.price(zero, top=1, weeks=1, limit=self.per_iteration)
             self._add(best)
             if self.use_transport:
-                # and the subproblem's at zero prices (and its bound): a first master 3x as
-                # large, but 3 masters to the LP instead of 5 (generated scale 10)
+                # and the subproblem's at zero prices (and its bound), through each pair's
+                # two best hubs: generated scale 10 reaches the LP in two masters (257k and
+                # 384k columns, 28 s and 42 s) where through its best hub only it took three
+                # (188k, 324k, 448k: 15 s, 47 s, 53 s)
                 tol = 0.05 * self.gap * float(self.inst.total_weight)
                 sub = self._subproblem(zero, best, tol, hubs=2)
                 self._add(sub)
@@ -189,7 +198,8 @@ class Planner:
     def lp(self, warm: bool, bound: float = np.inf) -> None:
         """Solve the master (warm: from its basis, after a change) and, unless it holds every
         column, generate columns until the bound is within a quarter of the gap, or until
-        the next master would not be solved in the time left (then the last one stands).
+        less time is left than the last master took (each is larger), or a master fails
+        (out of time): then the last one stands, its solution kept for crossover.
         ``bound``: one already proven for this instance (the subproblem's at zero prices)."""
         t, master = time.perf_counter(), self.master
         reserve = self.reserve
@@ -210,7 +220,14 @@ class Planner:
                 break
             iterations += 1
             s0 = time.perf_counter()
-            status = master.solve(method, left)
+            if method == "dual":  # a warm re-plan: from the last basis, for a share of the time
+                status = master.solve(method, min(left, DUAL_SHARE * self.time_limit))
+                if status not in (highspy.HighsModelStatus.kOptimal,
+                                  highspy.HighsModelStatus.kModelEmpty):
+                    method = "ipm"  # and a crossover after it
+                    status = master.solve(method, self.deadline - reserve - time.perf_counter())
+            else:
+                status = master.solve(method, left)
             solve_s = time.perf_counter() - s0
             if status == highspy.HighsModelStatus.kModelEmpty:  # no column at all
                 last = (np.zeros(0), np.zeros(self.lay.rows), np.zeros(0))
