@@ -65,8 +65,9 @@ TRANSPORT_PAIRS = 100_000
 # Columns whose reduced cost is within this of zero (in value per need's whole quantity) join
 # the repair after the LP.
 NEAR = 0.05
-# Crossover and repair took up to 12 and 10 s at generated scale 10 (the largest instance
-# measured); any more kept from column generation would cost it its second master.
+# Crossover, the near columns and the repair took 10, 2 and 5 s at generated scale 10 (the
+# largest instance measured); any more kept from column generation would cost it its second
+# master (30 s and 42 s).
 RESERVE = 20.0
 # A warm re-plan's dual simplex gets this share of the time limit, then interior point the rest
 # (generated scale 10, busiest hub closed four weeks: the dual simplex ran 20,000 iterations

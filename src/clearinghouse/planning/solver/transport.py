@@ -11,9 +11,9 @@ to 31,000 against an LP of 26,435. The subproblem with its own supply and need p
 rounds, where the priced columns alone were 1.5e-2 short after ten.
 
 Solved per connected component of the pair graph (51 at scale 10: items and families), each
-one LP in its own HiGHS object over a working set of pairs, warm from the last solve: primal
-simplex (columns added and costs changed keep its basis primal feasible; twice as fast as dual
-here), then every pair is priced with the component's duals and the most violated join, until
+one LP in its own HiGHS object (on a thread per core: 4.6 s against 8.3 s at zero prices at
+scale 10) over a working set of pairs, warm from the last solve: primal simplex (columns added
+and costs changed keep its basis primal feasible; twice as fast as dual here), then every pair is priced with the component's duals and the most violated join, until
 none is. The duals are made exactly feasible for every pair before they are used as a bound.
 The working sets stay from one set of prices to the next; a re-plan that changes any pair or
 limit builds a new subproblem (:meth:`Transport.fits`).
@@ -101,8 +101,9 @@ def _pool() -> ThreadPoolExecutor:
     """Threads for the components' LPs, one per core, kept for the process."""
     global _POOL
     if _POOL is None:
-        _POOL = ThreadPoolExecutor(max(1, min(len(os.sched_getaffinity(0)), 4)),
-                                   thread_name_prefix="transport")
+        cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                 else os.cpu_count() or 1)
+        _POOL = ThreadPoolExecutor(min(cores, 4), thread_name_prefix="transport")
     return _POOL
 
 
