@@ -13,10 +13,11 @@ rounds, where the priced columns alone were 1.5e-2 short after ten.
 Solved per connected component of the pair graph (51 at scale 10: items and families), each
 one LP in its own HiGHS object (on a thread per core: 4.6 s against 8.3 s at zero prices at
 scale 10) over a working set of pairs, warm from the last solve: primal simplex (columns added
-and costs changed keep its basis primal feasible; twice as fast as dual here), then every pair is priced with the component's duals and the most violated join, until
-none is. The duals are made exactly feasible for every pair before they are used as a bound.
-The working sets stay from one set of prices to the next; a re-plan that changes any pair or
-limit builds a new subproblem (:meth:`Transport.fits`).
+and costs changed keep its basis primal feasible; twice as fast as dual here), then every pair
+is priced with the component's duals and the most violated join, until none is. The duals
+are made exactly feasible for every pair before they are used as a bound. The working sets
+stay from one set of prices to the next; a re-plan that changes any pair or limit builds a new
+subproblem (:meth:`Transport.fits`).
 """
 
 from __future__ import annotations
