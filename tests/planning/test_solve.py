@@ -255,15 +255,14 @@ def test_a_master_that_fails_leaves_the_last_one_standing(monkeypatch, transport
         self.h.setOptionValue("ipm_iteration_limit", 1 if len(calls) == 2 else 10**8)
         return original(self, method, limit)
 
-    crossed = []
+    original_crossover, crossed = Master.crossover, []
 
     def crossover(self, *args):
         solves = len(calls)
-        ok = Master.crossover.__wrapped__(self, *args)
+        ok = original_crossover(self, *args)
         crossed.append((ok, len(calls) - solves))
         return ok
 
-    crossover.__wrapped__ = Master.crossover
     monkeypatch.setattr(Master, "solve", second_fails)
     monkeypatch.setattr(Master, "crossover", crossover)
     inst = parse_instance(generate_instance(0.05, 2))

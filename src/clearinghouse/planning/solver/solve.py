@@ -204,6 +204,10 @@ class Planner:
         ``bound``: one already proven for this instance (the subproblem's at zero prices)."""
         t, master = time.perf_counter(), self.master
         reserve = self.reserve
+
+        def time_left() -> float:  # for the LP: the reserve is kept
+            return self.deadline - reserve - time.perf_counter()
+
         # a re-plan's changes only take away (a pledge, hub-weeks): the last LP solution,
         # cut down to the new limits, is a plan, and its bound still holds
         previous = (self.x_lp, self.buys, self.bound) if warm and self.lp_ok else None
@@ -215,7 +219,7 @@ class Planner:
         last, solve_s, last_s = None, 0.0, 0.0  # the last optimal master: (x, y, buys)
         solution = None  # and its HiGHS solution, for crossover after a later one failed
         while True:
-            left = self.deadline - reserve - time.perf_counter()
+            left = time_left()
             if last is not None and left < solve_s:  # each master is larger than the last
                 self.stats["lp_stopped"] = "time"
                 break
@@ -226,7 +230,7 @@ class Planner:
                 if status not in (highspy.HighsModelStatus.kOptimal,
                                   highspy.HighsModelStatus.kModelEmpty):
                     method = "ipm"  # and a crossover after it
-                    status = master.solve(method, self.deadline - reserve - time.perf_counter())
+                    status = master.solve(method, time_left())
             else:
                 status = master.solve(method, left)
             solve_s = time.perf_counter() - s0
@@ -262,7 +266,7 @@ class Planner:
             pricing += time.perf_counter() - p
             if self._closed(value):
                 break
-            if self.deadline - reserve - time.perf_counter() < solve_s:
+            if time_left() < solve_s:
                 self.stats["lp_stopped"] = "time"  # the next would not be solved in time
                 break
             if sum(self._add(q) for q in new) == 0:
@@ -276,7 +280,7 @@ class Planner:
         self.x_lp = None if last is None else last[0]
         self.y_lp = None if last is None else last[1]
         self.buys = np.zeros(0) if last is None else last[2]
-        left = self.deadline - reserve - time.perf_counter()
+        left = time_left()
         if self.lp_ok and method == "ipm":
             # crossover took 0.1-0.25 of an interior solve; it may take three quarters of the
             # reserve, as rounding from an interior point costs more (generated scale 10:
