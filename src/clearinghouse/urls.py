@@ -1,3 +1,6 @@
+"""The site's wiring: each app's pages under its prefix, each app's API under /api/ (one
+router, so the API's root lists every collection), the admin and the API's documentation."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -5,33 +8,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from clearinghouse.catalogue.api import views as catalogue
+from clearinghouse.catalogue.api import urls as catalogue_api
 from clearinghouse.core.web import toggle_large_type
-from clearinghouse.logistics.api.views import HubViewSet
-from clearinghouse.needs.api.views import NeedViewSet
-from clearinghouse.parties.api import views as parties
-from clearinghouse.planning.api import views as planning
-from clearinghouse.pledges.api import views as pledges
+from clearinghouse.logistics.api import urls as logistics_api
+from clearinghouse.needs.api import urls as needs_api
+from clearinghouse.parties.api import urls as parties_api
+from clearinghouse.planning.api import urls as planning_api
+from clearinghouse.pledges.api import urls as pledges_api
 from clearinghouse.reports.views import start
 
+API_APPS = (parties_api, catalogue_api, needs_api, pledges_api, logistics_api, planning_api)
+
 router = DefaultRouter()
-router.register("organisations", parties.OrganisationViewSet, basename="organisation")
-router.register("regions", parties.RegionViewSet, basename="region")
-router.register("capability-areas", catalogue.CapabilityAreaViewSet, basename="capabilityarea")
-router.register(
-    "capability-coalitions", catalogue.CapabilityCoalitionViewSet, basename="capabilitycoalition"
-)
-router.register(
-    "compatibility-families", catalogue.CompatibilityFamilyViewSet, basename="compatibilityfamily"
-)
-router.register("item-types", catalogue.ItemTypeViewSet, basename="itemtype")
-router.register("needs", NeedViewSet, basename="need")
-router.register("pledges", pledges.PledgeViewSet, basename="pledge")
-router.register("stock-positions", pledges.StockPositionViewSet, basename="stockposition")
-router.register("backfill-orders", pledges.BackfillOrderViewSet, basename="backfillorder")
-router.register("hubs", HubViewSet, basename="hub")
-router.register("plans", planning.PlanViewSet, basename="plan")
-router.register("plan-rules", planning.PlanRuleViewSet, basename="planrule")
+for app in API_APPS:
+    router.registry.extend(app.router.registry)
 
 urlpatterns = [
     path("", start, name="start"),
@@ -44,13 +34,8 @@ urlpatterns = [
     path("catalogue/", include("clearinghouse.catalogue.urls")),
     path("plans/", include("clearinghouse.planning.urls")),
     path("admin/", admin.site.urls),
-    path("api/plans/<int:plan_pk>/allocations/",
-         planning.AllocationViewSet.as_view({"get": "list"}), name="plan-allocations"),
-    path("api/ask-list/", planning.AskListView.as_view(), name="ask-list"),
-    path("api/plans/<int:plan_pk>/gaps/", planning.GapViewSet.as_view({"get": "list"}),
-         name="plan-gaps"),
+    *(path("api/", include(app.urlpatterns)) for app in API_APPS if app.urlpatterns),
     path("api/", include(router.urls)),
-    path("api/me/", parties.me, name="me"),
     path("api/token/", obtain_auth_token, name="api-token"),
     path("api/auth/", include("rest_framework.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

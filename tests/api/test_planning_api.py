@@ -11,7 +11,7 @@ import pytest
 from clearinghouse.core.lifecycle import transition
 from clearinghouse.needs.models import Need, NeedState
 from clearinghouse.planning.models import Gap, Plan, PlanState
-from clearinghouse.planning.visibility import GENERIC_MESSAGES, OTHER_MESSAGE
+from clearinghouse.planning.queries import GENERIC_MESSAGES, OTHER_MESSAGE
 from clearinghouse.pledges.models import PLEDGE_LIFECYCLE, Pledge
 from clearinghouse.security.roles import Classification
 from tests.factories import NeedFactory, OrganisationFactory, UserFactory

@@ -1,7 +1,7 @@
 import pytest
 
-from clearinghouse.needs.coverage import coverage_for
 from clearinghouse.pledges.models import PledgeState
+from clearinghouse.pledges.queries import coverage_for
 from tests.factories import NeedFactory, PledgeFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clearinghouse.needs.coverage import Coverage
 from clearinghouse.needs.models import NeedState, Priority
 from clearinghouse.parties.models import OrganisationKind
 from clearinghouse.pledges.models import PledgeState
+from clearinghouse.pledges.queries import Coverage
 from clearinghouse.security.roles import Classification, Role
 from tests.factories import (
     BackfillOrderFactory,

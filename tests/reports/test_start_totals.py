@@ -1,4 +1,4 @@
-"""Start pages sum and rank coverage in SQL: the same numbers and rows as needs/coverage.py.
+"""Start pages sum and rank coverage in SQL: the same numbers and rows as pledges/queries.py.
 
 A seeded world of needs and pledges (every state, kind, classification and releasability,
 anonymous donors, over-pledged needs, family needs) is read by each role's start page and by
@@ -11,10 +11,10 @@ from decimal import Decimal
 
 import pytest
 
-from clearinghouse.needs.coverage import coverage_for
 from clearinghouse.needs.models import PLEDGEABLE_STATES, Need, NeedState, Priority
 from clearinghouse.parties.models import OrganisationKind
 from clearinghouse.pledges.models import Pledge, PledgeKind, PledgeState, StockPosition
+from clearinghouse.pledges.queries import coverage_for
 from clearinghouse.reports import dashboards
 from clearinghouse.reports.totals import leading
 from clearinghouse.security.roles import Classification, Role

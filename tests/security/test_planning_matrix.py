@@ -25,7 +25,7 @@ from datetime import date
 import pytest
 
 from clearinghouse.planning.models import Allocation, Gap, Plan, PlanState
-from clearinghouse.planning.visibility import GENERIC_MESSAGES
+from clearinghouse.planning.queries import GENERIC_MESSAGES
 
 from .world import ANON_DEPOT, DONOR_A, ROLE_USERS
 

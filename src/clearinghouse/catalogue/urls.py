@@ -1,6 +1,11 @@
-"""Pages of the catalogue app: lists and exports (views.py), details and forms (pages.py)."""
+"""The catalogue pages: the list and its exports, an item type's page."""
 
-from . import pages, views
+from django.urls import path
+
+from . import views
 
 app_name = "catalogue"
-urlpatterns = [*views.urlpatterns, *pages.urlpatterns]
+urlpatterns = [
+    *views.ItemTypeListing.urls(),
+    path("<int:pk>/", views.item_detail, name="detail"),
+]

@@ -1,9 +1,18 @@
-"""List pages and exports: the catalogue of item types."""
+"""Pages of the catalogue: the list of item types and its exports, an item type's page (its
+facts, and the counts other apps add as panels: needs and pledges of it, over what the reader
+sees)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from clearinghouse.core.listing import Column, Listing, attr, detail_link
+from clearinghouse.core.panels import panels_for
+from clearinghouse.core.views import visible_or_404
+from clearinghouse.core.web import classify
 
+from . import queries
 from .filtersets import ItemTypeFilterSet
-from .models import ItemType
 
 
 class ItemTypeListing(Listing):
@@ -24,8 +33,13 @@ class ItemTypeListing(Listing):
         Column("Lethal", attr("lethal"), sort="lethal"),
     )
 
-    def queryset(self, user):
-        return ItemType.objects.visible_to(user).select_related("area", "family")
+    query = staticmethod(queries.item_types)
 
 
-urlpatterns = ItemTypeListing.urls()
+@login_required
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    item = visible_or_404(queries.item_types(user), user, pk)
+    panels, shown = panels_for("catalogue.itemtype", item, user)
+    context = {"item": item, "panels": panels}
+    return render(request, "catalogue/itemtype_detail.html", classify(context, shown))

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from clearinghouse.security.models import require_visible
+
 from .lifecycle import save_versioned
 
 
@@ -44,8 +46,13 @@ class VisibleAdmin(SimpleHistoryAdmin):
     form = VersionedForm
     list_select_related = True
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in vars(cls):
+            raise TypeError(f"{cls.__name__}: the admin reads through visible_to(user) alone.")
+
     def get_queryset(self, request):
-        return self.model.objects.visible_to(request.user)
+        return require_visible(self.model.objects.visible_to(request.user), request.user)
 
     def _allowed(self, request, action, obj=None) -> bool:
         opts = self.opts

@@ -9,6 +9,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from clearinghouse.security.models import require_visible
+
 from .errors import IllegalTransition, StaleEdit
 from .history import history_entries
 
@@ -70,13 +72,27 @@ def expected_version(request) -> int | None:
         raise ValidationError({"version": ["A whole number is required."]}) from None
 
 
-class VisibleViewSet(viewsets.GenericViewSet):
-    """Reads only what ``visible_to(user)`` allows: an invisible record is a 404, never a 403."""
+class Restricted:
+    """For DRF's generic views: every list and every object they read passes
+    ``filter_queryset``, which refuses rows not restricted to what the caller sees."""
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(require_visible(queryset, self.request.user))
+
+
+class VisibleViewSet(Restricted, viewsets.GenericViewSet):
+    """Reads only what ``visible_to(user)`` allows: an invisible record is a 404, never a 403.
+
+    ``query`` (the app's ``queries.py``: user -> rows) gives the rows; by default the model's
+    ``visible_to(user)``.
+    """
 
     model = None
+    query = None
 
     def get_queryset(self):
-        return self.model.objects.visible_to(self.request.user)
+        user = self.request.user
+        return self.query(user) if self.query else self.model.objects.visible_to(user)
 
     def history_masks(self, record) -> dict:
         """Keyword arguments of ``history_entries`` that mask what this reader may not see."""
@@ -91,7 +107,11 @@ class VisibleViewSet(viewsets.GenericViewSet):
 
     def reload(self, record):
         """The record as the caller sees it, with the queryset's annotations."""
-        return self.get_queryset().get(pk=record.pk)
+        return self.filter_queryset(self.get_queryset()).get(pk=record.pk)
+
+
+class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewSet):
+    """Reference data, kept in the admin; read by every signed-in user it is visible to."""
 
 
 class VersionedWrites:

@@ -1,6 +1,7 @@
 """A reusable list page: what the user may see, filtered, searched, sorted, paged and exported.
 
-One :class:`Listing` per list declares the queryset (always ``visible_to(user)``), the app's
+One :class:`Listing` per list declares its ``query`` (a function of the app's ``queries.py``:
+user -> the rows that user sees; rows not restricted by ``visible_to(user)`` are refused), the app's
 filterset (the API's, so pages and API filter alike) and the columns. The page and its CSV and
 XLSX exports (``core/exports.py``) share the columns and the filtered queryset, so an export
 holds exactly the rows and columns the user sees, over all pages.
@@ -22,6 +23,8 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+
+from clearinghouse.security.models import require_visible
 
 from .web import classify
 
@@ -119,9 +122,17 @@ class Listing:
     export_url_name = ""  # "needs:export"
     caption = ""
     labels: dict[str, str] = {}  # filter name -> label, where the filterset's is unclear
+    query: Callable = None  # staticmethod(queries.x): user -> the rows that user sees
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "queryset" in vars(cls):
+            raise TypeError(f"{cls.__name__}: declare query, never override queryset: the "
+                            "rows of every list go through require_visible.")
 
     def queryset(self, user):
-        raise NotImplementedError
+        """The list's rows: its query, refused unless restricted to what ``user`` sees."""
+        return require_visible(self.query(user), user)
 
     # -- shared by the page and the exports ---------------------------------------------------
 

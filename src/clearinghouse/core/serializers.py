@@ -3,7 +3,6 @@
 import rules
 from rest_framework import serializers
 
-from clearinghouse.parties.models import Organisation
 from clearinghouse.security.roles import Classification
 
 CONTROL_FIELDS = (
@@ -19,10 +18,10 @@ class VersionedSerializer(serializers.ModelSerializer):
 
 
 class ControlledSerializer(VersionedSerializer):
+    """Classification and releasability; ``released_to`` is the model's own relation (any
+    organisation may be named: organisations are reference data every user sees)."""
+
     classification = serializers.ChoiceField(choices=Classification.choices, required=False)
-    released_to = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.all(), many=True, required=False
-    )
 
 
 class LifecycleSerializer(ControlledSerializer):

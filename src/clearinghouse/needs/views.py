@@ -1,12 +1,44 @@
-"""List pages and exports: the needs the user may see, with the API's filters."""
+"""Pages of needs: the list and its exports, the detail page, forms and lifecycle actions.
 
+Every read goes through ``queries.needs(user)`` (an invisible need is a 404); every write through
+the services (needs/services.py), which apply the rules and the lifecycle; buttons are shown by
+the same rules (``rules.has_perm``, which lets no superuser through). What other apps show of a
+need (its coverage and pledges, what the adopted plan brings it) are panels they register
+(core/panels.py).
+"""
+
+import rules
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from clearinghouse.core.history import history_entries
 from clearinghouse.core.listing import Column, Listing, attr, id_column
+from clearinghouse.core.panels import panels_for
+from clearinghouse.core.views import (
+    confirm_page,
+    form_page,
+    lifecycle_buttons,
+    present_history,
+    run_action,
+    save_form,
+    visible_or_404,
+)
+from clearinghouse.core.web import classify
 
+from . import queries, services
 from .filtersets import NeedFilterSet
-from .models import Need
+from .forms import NeedForm
+from .models import NEED_LIFECYCLE, PLEDGEABLE_STATES, Need
+
+# Actions that cannot be undone: the button leads to a confirmation page first.
+NEED_IRREVERSIBLE = frozenset({"cancel", "deliver"})
 
 
-def _what(need) -> str:
+def _what(need: Need) -> str:
     return need.item_type.name if need.item_type_id else (
         f"any of {need.family.name}" if need.family_id else "")
 
@@ -31,10 +63,71 @@ class NeedListing(Listing):
         Column("Classification", lambda n: n.get_classification_display()),
     )
 
-    def queryset(self, user):
-        # As NeedViewSet.get_queryset.
-        return (Need.objects.visible_to(user)
-                .select_related("item_type__area", "family__area", "region"))
+    query = staticmethod(queries.needs)
 
 
-urlpatterns = NeedListing.urls()
+
+@login_required
+def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    need = visible_or_404(queries.needs(user), user, pk)
+    panels, shown = panels_for("needs.need", need, user)
+    can_edit = rules.has_perm("needs.change_need", user, need)
+    can_pledge = need.state in PLEDGEABLE_STATES and rules.has_perm("pledges.add_pledge", user)
+    context = {
+        "need": need,
+        "panels": panels,
+        "actions": lifecycle_buttons(user, need, NEED_LIFECYCLE, "needs", NEED_IRREVERSIBLE),
+        "edit_url": reverse("needs:edit", args=[need.pk]) if can_edit else "",
+        "extra_links": [
+            ("Pledge against this need", f"{reverse('pledges:create')}?need={need.pk}")
+        ] if can_pledge else [],
+        "history": present_history(Need, history_entries(need), user),
+        "version": need.version,
+    }
+    return render(request, "needs/need_detail.html", classify(context, [need], shown))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not rules.has_perm("needs.add_need", user):
+        raise PermissionDenied("You may not add a need.")
+    form = NeedForm(request.POST or None, user=user)
+    done, status = save_form(request, form, lambda data, _: services.create_need(user, data),
+                             lambda need: f"Need {need.pk} saved as a draft.")
+    return done or form_page(request, form, "needs/need_form.html", status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    need = visible_or_404(queries.needs(user), user, pk)
+    if not rules.has_perm("needs.change_need", user, need):
+        raise PermissionDenied(f"You may not edit this need while it is {need.state}.")
+    form = NeedForm(request.POST or None, instance=need, user=user)
+    done, status = save_form(
+        request, form, lambda data, version: services.update_need(user, need, data, version),
+        lambda saved: f"Need {saved.pk} saved.")
+    if done:
+        return done
+    return form_page(request, form, "needs/need_form.html", record=need, status=status,
+                     noun="need")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    need = visible_or_404(queries.needs(request.user), request.user, pk)
+    if action not in NEED_LIFECYCLE.transitions:
+        raise Http404("No such action.")
+    if request.method == "GET":
+        if not rules.has_perm(f"needs.{action}_need", request.user, need):
+            raise PermissionDenied(f"You may not {action.replace('_', ' ')} this need.")
+        return confirm_page(request, need, NEED_LIFECYCLE, action, "need",
+                            "needs/need_confirm.html",
+                            {"need": need, "irreversible": action in NEED_IRREVERSIBLE})
+    return run_action(request, need, action, services.act_on_need, "need")
+

@@ -1,6 +1,11 @@
-"""Pages of the parties app: lists and exports (views.py), details and forms (pages.py)."""
+"""The organisations pages: the list and its exports, an organisation's page."""
 
-from . import pages, views
+from django.urls import path
+
+from . import views
 
 app_name = "parties"
-urlpatterns = [*views.urlpatterns, *pages.urlpatterns]
+urlpatterns = [
+    *views.OrganisationListing.urls(),
+    path("<int:pk>/", views.organisation_detail, name="detail"),
+]

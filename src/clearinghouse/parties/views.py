@@ -1,10 +1,14 @@
-"""List pages and exports: organisations (reference data every signed-in user sees)."""
-
+"""Pages of organisations (reference data every signed-in user sees): the list and its
+exports, an organisation's page."""
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from clearinghouse.core.listing import Column, Listing, attr, detail_link
+from clearinghouse.core.views import visible_or_404
 
+from . import queries
 from .filtersets import OrganisationFilterSet
-from .models import Organisation
 
 
 class OrganisationListing(Listing):
@@ -25,8 +29,12 @@ class OrganisationListing(Listing):
         Column("GDP source", attr("gdp_source")),
     )
 
-    def queryset(self, user):
-        return Organisation.objects.visible_to(user)
+    query = staticmethod(queries.organisations)
 
 
-urlpatterns = OrganisationListing.urls()
+@login_required
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    organisation = visible_or_404(
+        queries.organisations(user).select_related("parent", "region"), user, pk)
+    return render(request, "parties/organisation_detail.html", {"organisation": organisation})

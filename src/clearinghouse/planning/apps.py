@@ -5,3 +5,12 @@ class PlanningConfig(AppConfig):
     name = "clearinghouse.planning"
     label = "planning"
     verbose_name = "Planning"
+
+    def ready(self) -> None:
+        # What this app adds to a lower layer's page (core/panels.py).
+        from clearinghouse.core.panels import Panel, register
+
+        from . import queries
+
+        register("needs.need", Panel("planning/panels/need_planned.html",
+                                     queries.need_planned, order=20))

@@ -15,8 +15,8 @@ from datetime import date
 from clearinghouse.needs.models import Need
 
 from .models import Plan
+from .queries import gaps_for, reasons_for, sees_everything
 from .snapshot import item_names, readable
-from .visibility import gaps_for, reasons_for, sees_everything
 
 REASONS = {
     "no_compatible_supply": "nothing offered fits",

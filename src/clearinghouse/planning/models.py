@@ -5,6 +5,7 @@ with ``clearinghouse solve``."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +13,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from simple_history.models import HistoricalRecords
 
 from clearinghouse.core.lifecycle import StateMachine, Versioned
-from clearinghouse.security.models import Controlled, ControlledQuerySet
+from clearinghouse.security.models import Controlled, ControlledQuerySet, VisibleQuerySet
 from clearinghouse.security.roles import Audience, audiences
 
 
@@ -111,22 +112,22 @@ class Plan(Controlled, Versioned):
         return self.value / self.greedy_value
 
 
-class AllocationQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class AllocationQuerySet(VisibleQuerySet):
+    def visible_to(self, user) -> Self:
         """Coordinators and auditors see every plan's allocations; a donor those of its own
         pledges and funds, a hub operator those through its hub, the recipient those to needs
         it sees, all in the adopted plan only (DESIGN.md, who sees what)."""
         from clearinghouse.needs.models import Need
 
         if not user.is_authenticated or getattr(user, "organisation_id", None) is None:
-            return self.none()
+            return self.none().restricted_for(user)
         if Audience.COORDINATOR in audiences(user):
-            return self.filter(plan__in=Plan.objects.visible_to(user))
+            return self.filter(plan__in=Plan.objects.visible_to(user)).restricted_for(user)
         org = user.organisation_id
         seen = Q(pledge__owner_id=org) | Q(fund__owner_id=org) | Q(hub__owner_id=org)
         if Audience.RECIPIENT in audiences(user):
             seen |= Exists(Need.objects.visible_to(user).filter(pk=OuterRef("need_id")))
-        return self.filter(seen, plan__state=PlanState.ADOPTED)
+        return self.filter(seen, plan__state=PlanState.ADOPTED).restricted_for(user)
 
     def with_movement(self, user):
         """``movement_visible``: hub, weeks and route only for coordinators, the sending donor,
@@ -187,6 +188,9 @@ class Gap(models.Model):
     missing = models.FloatField()
     late = models.FloatField()
     reasons = models.JSONField(default=list)
+
+    # Restricted by ``planning.queries.gaps_for``: a gap is seen through its plan and need.
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         ordering = ["plan", "need"]

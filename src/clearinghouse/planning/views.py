@@ -1,8 +1,8 @@
 """Pages of plans: the list and run form, a plan's page with its live progress, figures,
-coverage, allocations and gaps; adopt; what-if and comparison.
+coverage, allocations and gaps; adopt; what-if and comparison; the ask list and its CSV export.
 
-Plans are read through ``Plan.objects.visible_to(user)`` (coordinators and auditors; anyone
-else gets 404); writes go through the services.
+Plans are read through ``queries.plans(user)`` (coordinators and auditors; anyone else gets
+404); the ask list through ``queries.ask_plan`` and ``gaps_for``; writes go through the services.
 """
 
 from __future__ import annotations
@@ -13,17 +13,22 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clearinghouse.core.errors import StaleEdit
-from clearinghouse.core.pages import parse_version, refusal_text
+from clearinghouse.core.exports import CSV_TYPE, csv_lines
+from clearinghouse.core.listing import Column, page_size
+from clearinghouse.core.views import parse_version, refusal_text, visible_or_404
 from clearinghouse.core.web import classify
 from clearinghouse.needs.models import Need
+from clearinghouse.security.roles import Audience, audiences
 
-from . import services
+from . import queries, services
+from .asks import asks_for, totals_by_item
 from .compare import by_priority, compare, need_lines
 from .forms import CHANGE_FIELDS, RunPlanForm, WhatIfForm
 from .models import Plan, PlanKind, PlanState
@@ -34,15 +39,11 @@ ACTIVE = (PlanState.QUEUED, PlanState.RUNNING)
 SHOWN_ROWS = 200
 
 
-def visible_plans(user):
-    return Plan.objects.visible_to(user).select_related("created_by", "adopted_by", "base")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_list(request):
     user = request.user
-    plans = list(visible_plans(user).defer("instance")[:100])
+    plans = list(queries.plans(user).defer("instance")[:100])
     can_run = rules.has_perm("planning.add_plan", user)
     form = RunPlanForm(request.POST or None)
     status = 200
@@ -99,7 +100,7 @@ def _readable_gaps(plan: Plan, visible: set[int]) -> list:
 @login_required
 def plan_detail(request, pk: int):
     user = request.user
-    plan = get_object_or_404(visible_plans(user), pk=pk)
+    plan = visible_or_404(queries.plans(user), user, pk)
     context = {"plan": plan, "active": plan.state in ACTIVE,
                "changes": [describe_change(c) for c in plan.changes]}
     if plan.state in (PlanState.SOLVED, PlanState.ADOPTED, PlanState.SUPERSEDED):
@@ -125,7 +126,7 @@ def plan_detail(request, pk: int):
 @login_required
 def plan_status(request, pk: int):
     """The live part of a plan's page, polled by htmx while the worker solves it."""
-    plan = get_object_or_404(visible_plans(request.user).defer("instance"), pk=pk)
+    plan = visible_or_404(queries.plans(request.user).defer("instance"), request.user, pk)
     response = render(request, "planning/plan_status.html",
                       {"plan": plan, "active": plan.state in ACTIVE})
     if plan.state not in ACTIVE and request.headers.get("HX-Request"):
@@ -137,7 +138,7 @@ def plan_status(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def plan_adopt(request, pk: int):
     user = request.user
-    plan = get_object_or_404(visible_plans(user), pk=pk)
+    plan = visible_or_404(queries.plans(user), user, pk)
     if not rules.has_perm("planning.adopt_plan", user, plan):
         raise PermissionDenied("You may not adopt a plan.")
     detail = reverse("planning:detail", args=[plan.pk])
@@ -160,7 +161,7 @@ def plan_adopt(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def plan_what_if(request, pk: int):
     user = request.user
-    base = get_object_or_404(visible_plans(user), pk=pk)
+    base = visible_or_404(queries.plans(user), user, pk)
     if not rules.has_perm("planning.add_plan", user):
         raise PermissionDenied("You may not run a what-if.")
     names = {f"I{pk}": name for pk, name in item_names(base).items()}
@@ -196,8 +197,8 @@ def _place_refusal(form, changes: list, error: ValidationError) -> None:
 @login_required
 def plan_compare(request, pk: int, other: int):
     user = request.user
-    base = get_object_or_404(visible_plans(user), pk=pk)
-    variant = get_object_or_404(visible_plans(user), pk=other)
+    base = visible_or_404(queries.plans(user), user, pk)
+    variant = visible_or_404(queries.plans(user), user, other)
     visible = set(Need.objects.visible_to(user).values_list("pk", flat=True))
     result = compare(base, variant, visible)
     names = {n.pk: n for n in Need.objects.visible_to(user).select_related(
@@ -222,7 +223,7 @@ def plan_compare(request, pk: int, other: int):
 def plan_rerun(request, pk: int):
     """Run a fresh plan (a new snapshot) with the same settings, e.g. after it went stale."""
     user = request.user
-    old = get_object_or_404(visible_plans(user), pk=pk)
+    old = visible_or_404(queries.plans(user), user, pk)
     if not rules.has_perm("planning.add_plan", user):
         raise PermissionDenied("You may not run a plan.")
     plan = services.run_plan(user, old.name, horizon=old.horizon_weeks,
@@ -231,12 +232,40 @@ def plan_rerun(request, pk: int):
     return HttpResponseRedirect(reverse("planning:detail", args=[plan.pk]), status=303)
 
 
-urlpatterns = [
-    path("", plan_list, name="list"),
-    path("<int:pk>/", plan_detail, name="detail"),
-    path("<int:pk>/status/", plan_status, name="status"),
-    path("<int:pk>/adopt/", plan_adopt, name="adopt"),
-    path("<int:pk>/what-if/", plan_what_if, name="what-if"),
-    path("<int:pk>/compare/<int:other>/", plan_compare, name="compare"),
-    path("<int:pk>/rerun/", plan_rerun, name="rerun"),
-]
+
+# -- the ask list ---------------------------------------------------------------------------------
+
+ASK_COLUMNS = (
+    Column("need", lambda a: a.need.pk),
+    Column("priority", lambda a: a.need.get_priority_display()),
+    Column("item", lambda a: a.what),
+    Column("region", lambda a: str(a.need.region)),
+    Column("required by", lambda a: a.need.required_by),
+    Column("units missing", lambda a: a.missing),
+    Column("units late", lambda a: a.late),
+    Column("ready at a depot by", lambda a: a.ready_by),
+    Column("why", lambda a: a.reasons),
+)
+
+
+@login_required
+def ask_list(request: HttpRequest) -> HttpResponse:
+    plan = queries.ask_plan(request.user, request.GET.get("plan"))
+    asks = asks_for(plan, request.user) if plan else []
+    # by page, as every list (demo scale 10: 6.9 MB in one page); the totals over them all
+    page = Paginator(asks, page_size(request)).get_page(request.GET.get("page"))
+    context = {"plan": plan, "asks": page.object_list, "page_obj": page, "count": len(asks),
+               "totals": totals_by_item(asks),
+               "full": Audience.COORDINATOR in audiences(request.user)}
+    return render(request, "planning/ask_list.html",
+                  classify(context, [a.need for a in asks]))
+
+
+@login_required
+def ask_list_csv(request: HttpRequest) -> StreamingHttpResponse:
+    plan = queries.ask_plan(request.user, request.GET.get("plan"))
+    asks = asks_for(plan, request.user) if plan else []
+    reply = StreamingHttpResponse(csv_lines(ASK_COLUMNS, asks), content_type=CSV_TYPE)
+    reply["Content-Disposition"] = 'attachment; filename="ask-list.csv"'
+    return reply
+

@@ -1,5 +1,7 @@
 """Pledges, stock positions and backfill orders (DESIGN.md, Domain)."""
 
+from typing import Self
+
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, When
@@ -7,7 +9,12 @@ from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 from clearinghouse.core.lifecycle import StateMachine, Versioned
-from clearinghouse.security.models import Controlled, ControlledQuerySet, visible_reference
+from clearinghouse.security.models import (
+    Controlled,
+    ControlledQuerySet,
+    VisibleQuerySet,
+    visible_reference,
+)
 from clearinghouse.security.roles import sees_donors
 
 
@@ -209,10 +216,12 @@ class StockPosition(Controlled, Versioned):
         return rows.aggregate(total=total)["total"]
 
 
-class BackfillOrderQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class BackfillOrderQuerySet(VisibleQuerySet):
+    def visible_to(self, user) -> Self:
         """A backfill order is seen by whoever sees its stock position."""
-        return self.filter(stock_position__in=StockPosition.objects.visible_to(user).values("pk"))
+        return self.filter(
+            stock_position__in=StockPosition.objects.visible_to(user).values("pk")
+        ).restricted_for(user)
 
 
 class BackfillOrder(Versioned):

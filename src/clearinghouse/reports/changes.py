@@ -3,7 +3,7 @@
 from django.db.models import Count, Max, OuterRef, Subquery
 
 from clearinghouse.core.history import describe
-from clearinghouse.core.pages import present_history
+from clearinghouse.core.views import present_history
 from clearinghouse.needs.models import PLEDGEABLE_STATES, Need
 from clearinghouse.pledges.models import (
     DONOR_REVEALING,

@@ -30,7 +30,6 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 
 from clearinghouse.catalogue.models import ItemType
-from clearinghouse.needs.coverage import Coverage, coverage_for
 from clearinghouse.needs.models import PLEDGEABLE_STATES, Need, NeedState, Priority
 from clearinghouse.parties.models import Organisation
 from clearinghouse.pledges.models import (
@@ -39,6 +38,7 @@ from clearinghouse.pledges.models import (
     PledgeState,
     StockPosition,
 )
+from clearinghouse.pledges.queries import Coverage, coverage_for
 from clearinghouse.security.roles import Classification
 
 from .totals import CoverageTotal, NeedCoverage, combine, leading

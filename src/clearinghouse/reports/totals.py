@@ -2,7 +2,7 @@
 
 A start page sums the coverage of thousands of needs and shows a few of them. Both happen in
 SQL here: the needs (a ``values()`` queryset over ``Need.objects.visible_to(user)``) are joined
-to the coverage of each by the goods pledges the reader sees (``needs.coverage``, one pass over
+to the coverage of each by the goods pledges the reader sees (``pledges.queries``, one pass over
 the pledges), then summed per group or ranked and cut to the rows shown. The ORM builds and
 filters both sides; only the join and the final sum or ranking are written out below, in SQL
 that PostgreSQL and SQLite both run.
@@ -25,7 +25,7 @@ from decimal import Context, Decimal
 
 from django.db import connection
 
-from clearinghouse.needs.coverage import Coverage, coverage_by_need
+from clearinghouse.pledges.queries import Coverage, coverage_by_need
 
 ZERO = Decimal(0)
 QUANTUM = Decimal("0.001")  # quantities are stored with 3 decimals

@@ -1,15 +1,53 @@
 """Classification and releasability carried by every record of assistance data."""
 
+from typing import Self
+
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, When
 
 from .roles import Audience, Classification, audiences
 
 
-class ControlledQuerySet(models.QuerySet):
-    def visible_to(self, user):
+def _reader(user) -> object:
+    return user.pk if user.is_authenticated else "anonymous"
+
+
+class VisibleQuerySet(models.QuerySet):
+    """A queryset that remembers whom it was restricted for, through every later filter,
+    annotation or ``values()``: the base classes of lists, details, exports, API and admin
+    refuse rows that were not (``require_visible``), so no view can forget the rule."""
+
+    visible_for: object = None
+
+    def _clone(self) -> Self:
+        clone = super()._clone()
+        clone.visible_for = self.visible_for
+        return clone
+
+    def restricted_for(self, user) -> Self:
+        """This queryset, marked as holding only what ``user`` may see: for ``visible_to``
+        and the query functions that apply a visibility rule of their own."""
+        clone = self._chain()
+        clone.visible_for = _reader(user)
+        return clone
+
+
+def require_visible(rows, user):
+    """``rows`` if restricted to what ``user`` may see, else a configuration error (a
+    developer's mistake, caught by the first test that opens the page)."""
+    if getattr(rows, "visible_for", None) != _reader(user):
+        raise ImproperlyConfigured(
+            f"{getattr(rows, 'model', type(rows)).__name__} rows were not restricted with "
+            "visible_to(user): read them through the app's queries.py."
+        )
+    return rows
+
+
+class ControlledQuerySet(VisibleQuerySet):
+    def visible_to(self, user) -> Self:
         """Only the records ``user`` may see: clearance, then need to know (DESIGN.md)."""
-        return self.filter(visibility_q(self.model, user))
+        return self.filter(visibility_q(self.model, user)).restricted_for(user)
 
 
 def visibility_q(model, user) -> Q:
@@ -82,8 +120,8 @@ class Controlled(models.Model):
         return [str(a) for a in found]
 
 
-class PublicQuerySet(models.QuerySet):
+class PublicQuerySet(VisibleQuerySet):
     """Reference data (parties, catalogue): visible to every signed-in user, to no one else."""
 
-    def visible_to(self, user):
-        return self if user.is_authenticated else self.none()
+    def visible_to(self, user) -> Self:
+        return (self.all() if user.is_authenticated else self.none()).restricted_for(user)

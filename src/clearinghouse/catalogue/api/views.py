@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from clearinghouse.parties.api.views import ReadOnlyViewSet
+from clearinghouse.core.api import ReadOnlyViewSet
 
 from ..filtersets import ItemTypeFilterSet
 from ..models import CapabilityArea, CapabilityCoalition, CompatibilityFamily, ItemType

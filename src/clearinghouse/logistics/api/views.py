@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
+from clearinghouse.core.api import ReadOnlyViewSet
 from clearinghouse.core.serializers import CONTROL_FIELDS, ControlledSerializer
-from clearinghouse.parties.api.views import ReadOnlyViewSet
 
 from ..models import Hub
 

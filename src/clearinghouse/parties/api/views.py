@@ -1,9 +1,9 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers
+from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from clearinghouse.core.api import VisibleViewSet
+from clearinghouse.core.api import ReadOnlyViewSet
 
 from ..filtersets import OrganisationFilterSet
 from ..models import Organisation, Region, User
@@ -31,10 +31,6 @@ class MeSerializer(serializers.ModelSerializer):
         model = User
         fields = ("id", "username", "first_name", "last_name", "organisation", "roles",
                   "clearance")
-
-
-class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewSet):
-    """Reference data, kept in the admin; read by every signed-in user."""
 
 
 class RegionViewSet(ReadOnlyViewSet):

@@ -16,7 +16,7 @@ from clearinghouse.needs.models import Need
 from clearinghouse.pledges.models import Pledge
 
 from ..models import Allocation, Gap, Plan, PlanRule, RuleKind
-from ..visibility import reasons_for, sees_everything
+from ..queries import reasons_for, sees_everything
 
 ANONYMOUS = "anonymous"
 

@@ -3,24 +3,7 @@ each reader may see them; pin and forbid. Every write calls ``planning.services`
 
 from __future__ import annotations
 
-from django.db.models import (
-    BigIntegerField,
-    BooleanField,
-    Case,
-    CharField,
-    Count,
-    F,
-    FloatField,
-    IntegerField,
-    Min,
-    OuterRef,
-    PositiveSmallIntegerField,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, FloatField, Min, Sum, Value, When
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -32,20 +15,28 @@ from rest_framework.response import Response
 from clearinghouse.core.api import (
     ActionSerializer,
     HistoryEntrySerializer,
+    Restricted,
     VisibleViewSet,
     expected_version,
 )
 from clearinghouse.core.history import history_entries
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import Organisation
-from clearinghouse.pledges.models import Pledge, SupplierOffer
+from clearinghouse.pledges.models import Pledge
 from clearinghouse.security.models import visible_reference
 
 from .. import services
 from ..compare import compare
 from ..filtersets import AllocationFilterSet, GapFilterSet, PlanFilterSet, PlanRuleFilterSet
-from ..models import Allocation, Gap, Plan, PlanRule, PlanState
-from ..visibility import gaps_for, plans_for, sees_everything
+from ..models import Allocation, Gap, Plan, PlanRule
+from ..queries import (
+    LARGE,
+    allocations_for,
+    ask_plan,
+    gaps_for,
+    plans_for,
+    sees_everything,
+)
 from .serializers import (
     AllocationSerializer,
     ComparisonSerializer,
@@ -56,8 +47,6 @@ from .serializers import (
     RunPlanSerializer,
     WhatIfSerializer,
 )
-
-LARGE = ("instance", "fingerprint")
 
 
 class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewSet):
@@ -140,7 +129,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewS
         return Response(history_entries(plan))
 
 
-class PlanPartViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class PlanPartViewSet(Restricted, mixins.ListModelMixin, viewsets.GenericViewSet):
     """What belongs to one plan (``plan_pk`` in the URL): 404 if the plan is not visible."""
 
     def plan(self) -> Plan:
@@ -151,16 +140,6 @@ class PlanPartViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def fake(self) -> bool:
         return getattr(self, "swagger_fake_view", False)
-
-
-def _shown_donor(field: str, user):
-    """The donor of the pledge (or fund) in ``field`` as ``user`` sees it (``shown_donor_id``)."""
-    pledges = Pledge.objects.visible_to(user).filter(pk=OuterRef(field))
-    return Subquery(pledges.values("shown_donor_id")[:1], output_field=IntegerField())
-
-
-def _if_moving(expr, field):
-    return Case(When(movement_visible=True, then=expr), default=Value(None), output_field=field)
 
 
 # The columns of an allocation row as the reader sees it; rows equal in all of them are summed.
@@ -186,23 +165,7 @@ class AllocationViewSet(PlanPartViewSet):
     def get_queryset(self):
         if self.fake():
             return Allocation.objects.none()
-        user = self.request.user
-        return (
-            Allocation.objects.visible_to(user).with_movement(user).filter(plan=self.plan())
-            .annotate(
-                shown_pledge_id=visible_reference("pledge_id", Pledge, user),
-                shown_fund_id=visible_reference("fund_id", Pledge, user),
-                shown_offer_id=visible_reference("offer_id", SupplierOffer, user),
-                shown_need_id=visible_reference("need_id", Need, user),
-                shown_donor_id=Coalesce(_shown_donor("pledge_id", user),
-                                        _shown_donor("fund_id", user)),
-                shown_hub_id=_if_moving(F("hub_id"), BigIntegerField()),
-                shown_hub_code=_if_moving(F("hub__code"), CharField()),
-                shown_ship_week=_if_moving(F("ship_week"), PositiveSmallIntegerField()),
-                shown_arrival_week=_if_moving(F("arrival_week"), PositiveSmallIntegerField()),
-                shown_fixed=_if_moving(F("fixed"), BooleanField()),
-            )
-        )
+        return allocations_for(self.request.user, self.plan())
 
     def list(self, request, *args, **kwargs):
         # Coordinators and auditors see every column, so each allocation is a row of its own
@@ -237,7 +200,7 @@ class GapViewSet(PlanPartViewSet):
         return gaps_for(self.request.user, self.plan())
 
 
-class AskListView(generics.ListAPIView):
+class AskListView(Restricted, generics.ListAPIView):
     """The ask list for the next contact-group meeting: the adopted plan's gaps over the needs
     you see, the most important first, with what would close each (masked as in
     ``/plans/{id}/gaps/``). Coordinators and auditors may pick another plan with ``?plan=``."""
@@ -251,15 +214,9 @@ class AskListView(generics.ListAPIView):
 
     def get_queryset(self):
         user = self.request.user
-        chosen = self.request.query_params.get("plan")
-        if chosen is not None:
-            if not chosen.isdigit():
-                raise Http404
-            plan = get_object_or_404(Plan.objects.visible_to(user), pk=int(chosen))
-        else:
-            plan = Plan.objects.filter(state=PlanState.ADOPTED).defer("instance").first()
-            if plan is None:
-                return Gap.objects.none()
+        plan = ask_plan(user, self.request.query_params.get("plan"))
+        if plan is None:
+            return Gap.objects.none().restricted_for(user)
         return (gaps_for(user, plan).filter(need__in=Need.objects.visible_to(user).values("pk"))
                 .order_by("need__priority", "need__required_by", "need_id"))
 

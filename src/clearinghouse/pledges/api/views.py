@@ -10,13 +10,13 @@ from clearinghouse.parties.models import Organisation
 
 from .. import services
 from ..filtersets import PledgeFilterSet, StockPositionFilterSet
-from ..masks import history_masks
 from ..models import (
     PLEDGE_LIFECYCLE,
     BackfillOrder,
     Pledge,
     StockPosition,
 )
+from ..queries import history_masks
 from .serializers import (
     ANONYMOUS,
     BackfillOrderSerializer,

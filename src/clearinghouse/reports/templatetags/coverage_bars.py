@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from clearinghouse.core.pages import quantity
+from clearinghouse.core.views import quantity
 
 register = template.Library()
 

@@ -1,5 +1,6 @@
-"""Who sees which plan, which of its gaps, and how much of a gap's reasons (DESIGN.md, who sees
-what). One place for the API and the pages (the ask list).
+"""Plans, allocations and gaps as a user sees them: who sees which plan, which of its
+allocations and how much of their movement, which gaps and how much of a gap's reasons
+(DESIGN.md, who sees what). One place for the API, the pages and the exports.
 
 - A plan is visible in full through ``Plan.objects.visible_to(user)`` (coordinators, auditors,
   and anyone the plan is released to). Its figures (value, coverage, bound...) are aggregates
@@ -17,41 +18,134 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    PositiveSmallIntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
 
 from clearinghouse.needs.models import Need
+from clearinghouse.parties.models import User
+from clearinghouse.pledges.models import Pledge, SupplierOffer
+from clearinghouse.security.models import visible_reference
 from clearinghouse.security.roles import Audience, audiences
 
 from .models import Allocation, Gap, Plan, PlanState
 
+# Large fields a list or a part of a plan never reads.
+LARGE = ("instance", "fingerprint")
 
-def sees_everything(user) -> bool:
+
+def sees_everything(user: User) -> bool:
     """Coordinators and auditors: every plan's allocations, movement, gaps and snapshot."""
     return Audience.COORDINATOR in audiences(user)
 
 
-def plans_for(user) -> QuerySet:
+def plans_for(user: User) -> QuerySet[Plan]:
     """Plans ``user`` may open, annotated ``figures_shown`` (False where seen thin)."""
     full = Plan.objects.visible_to(user)
     org_id = getattr(user, "organisation_id", None) if user.is_authenticated else None
     if org_id is None:
-        return Plan.objects.none()
+        return Plan.objects.none().restricted_for(user)
     thin = Q(state=PlanState.ADOPTED, classification__lte=user.clearance)
     if Audience.RECIPIENT not in audiences(user):
         thin &= Exists(Allocation.objects.visible_to(user).filter(plan=OuterRef("pk")))
     return Plan.objects.filter(Q(pk__in=full.values("pk")) | thin).annotate(
         figures_shown=Exists(full.filter(pk=OuterRef("pk")))
-    )
+    ).restricted_for(user)
 
 
-def gaps_for(user, plan: Plan) -> QuerySet:
+def plans(user: User) -> QuerySet[Plan]:
+    """The plans ``user`` sees in full (coordinators, auditors, those a plan is released to)."""
+    return Plan.objects.visible_to(user).select_related("created_by", "adopted_by", "base")
+
+
+def adopted_plan() -> Plan | None:
+    """The plan in force. Who may read it, and how much, is ``plans_for``; its gaps and
+    allocations are read for a user through ``gaps_for`` and ``allocations_for``."""
+    return Plan.objects.filter(state=PlanState.ADOPTED).defer(*LARGE).first()
+
+
+def ask_plan(user: User, chosen: str | None) -> Plan | None:
+    """The plan whose gaps the ask list shows: ``chosen`` (a plan id, from ``?plan=``) among
+    the plans ``user`` sees in full, else the adopted plan; 404 for any other id."""
+    if chosen is None or chosen == "":
+        return adopted_plan()
+    if not chosen.isdigit():
+        raise Http404
+    try:
+        return Plan.objects.visible_to(user).defer(*LARGE).get(pk=int(chosen))
+    except Plan.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def gaps_for(user: User, plan: Plan) -> QuerySet[Gap]:
     """The gaps of ``plan`` (one ``plans_for(user)`` gives) that ``user`` may see."""
     gaps = Gap.objects.filter(plan=plan)
     if sees_everything(user):
-        return gaps
+        return gaps.restricted_for(user)
     if plan.state != PlanState.ADOPTED:
-        return gaps.none()
-    return gaps.filter(need__in=Need.objects.visible_to(user).values("pk"))
+        return gaps.none().restricted_for(user)
+    return gaps.filter(need__in=Need.objects.visible_to(user).values("pk")).restricted_for(user)
+
+
+# -- allocations, their references and their movement, as the reader sees them ----------------
+
+def _shown_donor(field: str, user: User) -> Subquery:
+    """The donor of the pledge (or fund) in ``field`` as ``user`` sees it (``shown_donor_id``)."""
+    pledges = Pledge.objects.visible_to(user).filter(pk=OuterRef(field))
+    return Subquery(pledges.values("shown_donor_id")[:1], output_field=IntegerField())
+
+
+def _if_moving(expr, field) -> Case:
+    return Case(When(movement_visible=True, then=expr), default=Value(None), output_field=field)
+
+
+def allocations_for(user: User, plan: Plan) -> QuerySet[Allocation]:
+    """The allocations of ``plan`` that ``user`` sees, each reference as ``shown_<field>_id``
+    (NULL where the record is not visible to them, the donor where anonymous to them) and the
+    movement (hub, weeks, pinned) only where they may see it (``movement_visible``, rule 4)."""
+    return (
+        Allocation.objects.visible_to(user).with_movement(user).filter(plan=plan)
+        .annotate(
+            shown_pledge_id=visible_reference("pledge_id", Pledge, user),
+            shown_fund_id=visible_reference("fund_id", Pledge, user),
+            shown_offer_id=visible_reference("offer_id", SupplierOffer, user),
+            shown_need_id=visible_reference("need_id", Need, user),
+            shown_donor_id=Coalesce(_shown_donor("pledge_id", user),
+                                    _shown_donor("fund_id", user)),
+            shown_hub_id=_if_moving(F("hub_id"), BigIntegerField()),
+            shown_hub_code=_if_moving(F("hub__code"), CharField()),
+            shown_ship_week=_if_moving(F("ship_week"), PositiveSmallIntegerField()),
+            shown_arrival_week=_if_moving(F("arrival_week"), PositiveSmallIntegerField()),
+            shown_fixed=_if_moving(F("fixed"), BooleanField()),
+        )
+    )
+
+
+def need_planned(need: Need, user: User) -> dict:
+    """The need page's panel: what the adopted plan brings ``need``, as ``user`` sees it (hub
+    and arrival only where they may see the movement)."""
+    plan = adopted_plan()
+    rows = [] if plan is None else list(
+        allocations_for(user, plan).filter(need=need).select_related("hub")
+        .order_by("arrival_week", "id"))
+    for a in rows:
+        a.arrive_on = plan.week_start(a.arrival_week) if a.movement_visible else None
+    return {"planned": rows, "planned_total": round(sum(a.quantity for a in rows), 6)}
 
 
 # -- the reasons of a gap, for readers without movement data -----------------------------------

@@ -9,14 +9,20 @@ import rules
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.formats import number_format
 
-from clearinghouse.security.models import Controlled
+from clearinghouse.security.models import Controlled, require_visible
 
 from .errors import StaleEdit
 from .web import classify
+
+
+def visible_or_404(rows, user, pk: int):
+    """The record ``pk`` among ``rows`` (refused unless restricted to what ``user`` sees), or
+    404: an invisible record is absent, never forbidden."""
+    return get_object_or_404(require_visible(rows, user), pk=pk)
 
 
 @dataclass(frozen=True)

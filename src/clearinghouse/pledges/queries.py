@@ -1,0 +1,149 @@
+"""Pledges and stock positions as a user sees them: one read for the lists, the detail pages,
+the exports and the API; the coverage of needs by the pledges the reader sees (DESIGN.md, rule
+5); what a reader may not see of a pledge's history; the panels this app adds to the need and
+item pages (core/panels.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from clearinghouse.core.panels import tallied, tally
+from clearinghouse.needs.models import Need
+from clearinghouse.parties.models import User
+
+from .models import (
+    DONOR_REVEALING,
+    BackfillOrder,
+    Pledge,
+    PledgeKind,
+    PledgeState,
+    StockPosition,
+)
+
+
+def pledges(user: User) -> QuerySet[Pledge]:
+    """The pledges ``user`` sees, the donor and references masked where hidden from them
+    (``shown_donor_id``, ``shown_need_id``...)."""
+    return (Pledge.objects.visible_to(user).with_visible_references(user)
+            .select_related("owner", "item_type"))
+
+
+def stock_positions(user: User) -> QuerySet[StockPosition]:
+    """The stock positions ``user`` sees, with ``committed`` over the pledges they see."""
+    return (StockPosition.objects.visible_to(user).select_related("owner", "item_type")
+            .with_committed(user))
+
+
+def backfill_orders_count():
+    """The number of backfill orders of each stock position (an annotation)."""
+    orders = (BackfillOrder.objects.filter(stock_position=OuterRef("pk")).order_by()
+              .values("stock_position").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(orders), 0)
+
+
+def history_masks(user: User, pledge: Pledge) -> dict:
+    """Keyword arguments of ``core.history.history_entries`` for ``pledge`` as ``user`` sees it.
+
+    ``pledge`` comes from ``Pledge.objects.visible_to(user)`` (it carries ``shown_donor_id``).
+    """
+    masks = {"references": {
+        "need": lambda pk: Need.objects.visible_to(user).filter(pk=pk).exists(),
+        "stock_position": lambda pk: StockPosition.objects.visible_to(user).filter(
+            pk=pk).exists(),
+    }}
+    if pledge.shown_donor_id is None:
+        masks |= {"hidden_fields": frozenset(DONOR_REVEALING), "hidden_org_id": pledge.owner_id}
+    return masks
+
+
+# -- coverage of needs ---------------------------------------------------------------------------
+
+# Firm: allocated by an adopted plan, on its way, or delivered.
+COVERING = (PledgeState.ALLOCATED, PledgeState.SHIPPED, PledgeState.DELIVERED)
+# Goods count towards a need's quantity; funding and training are not quantities of the item.
+GOODS = (PledgeKind.STOCK, PledgeKind.PROCUREMENT)
+# The parts of a need's coverage, in the order they fill it, and the pledge states of each.
+PARTS = {
+    "covered": COVERING,
+    "accepted": (PledgeState.ACCEPTED,),
+    "pledged": (PledgeState.OFFERED,),
+}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    quantity: Decimal
+    covered: Decimal
+    accepted: Decimal
+    pledged: Decimal
+
+    @property
+    def missing(self) -> Decimal:
+        return max(self.quantity - self.covered - self.accepted - self.pledged, Decimal(0))
+
+    def share(self, part: str) -> float:
+        """Share of the need (0 to 100) for the bar; parts beyond the need are capped."""
+        if not self.quantity:
+            return 0.0
+        return float(min(getattr(self, part), self.quantity) / self.quantity * 100)
+
+
+def coverage_by_need(user, needs=None):
+    """Goods pledges ``user`` sees summed per need: a ``values()`` queryset of ``need_id``,
+    ``covered``, ``accepted`` and ``pledged`` (NULL where none) and ``level``, the highest
+    classification among them (any state). ``needs``: need ids or a queryset of them.
+
+    The one definition of coverage: ``coverage_for`` reads it per need, the start pages join
+    it to the needs they sum (reports/totals.py).
+    """
+    rows = Pledge.objects.visible_to(user).filter(kind__in=GOODS)
+    if needs is not None:
+        rows = rows.filter(need__in=needs)
+    return rows.order_by().values("need_id").annotate(
+        **{part: Sum("quantity", filter=Q(state__in=states)) for part, states in PARTS.items()},
+        level=Max("classification"),
+    )
+
+
+def coverage_for(needs, user) -> dict[int, Coverage]:
+    """Coverage of ``needs`` (records already visible to ``user``) in one query.
+
+    Counts goods pledged against each need, by state: covered (allocated, shipped, delivered),
+    accepted, pledged (offered). Funding and training are not quantities of the item.
+    """
+    needs = list(needs)
+    found = {r["need_id"]: r for r in coverage_by_need(user, [n.pk for n in needs])}
+    zero = Decimal(0)
+    return {
+        n.pk: Coverage(
+            quantity=n.quantity,
+            covered=found.get(n.pk, {}).get("covered") or zero,
+            accepted=found.get(n.pk, {}).get("accepted") or zero,
+            pledged=found.get(n.pk, {}).get("pledged") or zero,
+        )
+        for n in needs
+    }
+
+
+# -- panels on the pages of other apps -----------------------------------------------------------
+
+def need_coverage(need: Need, user: User) -> dict:
+    """The need page's coverage bar and numbers, over the pledges ``user`` sees."""
+    return {"coverage": coverage_for([need], user)[need.pk]}
+
+
+def need_pledges(need: Need, user: User) -> dict:
+    """The pledges against ``need`` that ``user`` sees, newest first."""
+    rows = list(Pledge.objects.visible_to(user).filter(need=need)
+                .select_related("owner", "item_type").order_by("-id"))
+    return {"pledges": rows, "shown": rows}
+
+
+def item_tally(item, user: User) -> dict:
+    """The item page's count of the pledges of ``item`` that ``user`` sees."""
+    found = tally(Pledge.objects.visible_to(user).filter(item_type=item))
+    return {"pledges": found, "shown": tallied(found)}
