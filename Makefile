@@ -2,8 +2,8 @@
 #
 #   make run     set up .venv, migrate, load the demo if the database is empty, serve (and
 #                run the worker that solves plans)
-#   make test    ruff check, then pytest (extra arguments: make test PYTEST_ARGS='-k pledge -x')
-#   make lint    ruff check only
+#   make test    ruff check and the import contracts (lint-imports), then pytest (extra arguments: make test PYTEST_ARGS='-k pledge -x')
+#   make lint    ruff check and lint-imports only
 #   make bench   API benchmark (bench/api.py)
 #   make clean   remove .venv and var/
 #
@@ -27,8 +27,8 @@ LINT_PATHS := $(wildcard src tests bench)
 
 help:
 	@echo "make run    [HOST=$(HOST) PORT=$(PORT)]  migrate, demo data if empty, runserver"
-	@echo "make test   [PYTEST_ARGS=...]            ruff check + pytest"
-	@echo "make lint                                ruff check"
+	@echo "make test   [PYTEST_ARGS=...]            ruff, lint-imports, pytest"
+	@echo "make lint                                ruff check, lint-imports (docs/layers.md)"
 	@echo "make bench  [BENCH_ARGS=...]             bench/api.py"
 	@echo "make bench-pages [BENCH_ARGS=...]        bench/pages.py"
 	@echo "make bench-clearing [BENCH_ARGS=...]     bench/clearing.py"
@@ -55,6 +55,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/lint-imports --no-cache --no-logo
 
 # pytest's own exit code ends make with an error (exit 5, "no tests collected", included).
 test: lint

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from clearinghouse.core.api import DomainViewSet, lifecycle_actions
 from clearinghouse.core.summary import GroupSerializer, summarise
 
-from .. import services
+from .. import queries, services
 from ..filtersets import NeedFilterSet
 from ..models import NEED_LIFECYCLE, Need
 from .serializers import NeedSerializer
@@ -29,12 +29,10 @@ class NeedViewSet(DomainViewSet):
     create_service = staticmethod(services.create_need)
     update_service = staticmethod(services.update_need)
 
+    query = staticmethod(queries.needs)
+
     def get_queryset(self):
-        return (
-            super().get_queryset()
-            .select_related("owner", "item_type__area", "family__area", "region")
-            .prefetch_related("released_to")
-        )
+        return super().get_queryset().prefetch_related("released_to")
 
     @extend_schema(responses=GroupSerializer(many=True))
     @action(detail=False, methods=["get"])

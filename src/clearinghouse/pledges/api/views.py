@@ -8,7 +8,7 @@ from clearinghouse.core.api import DomainViewSet, lifecycle_actions
 from clearinghouse.core.summary import GroupSerializer, summarise
 from clearinghouse.parties.models import Organisation
 
-from .. import services
+from .. import queries, services
 from ..filtersets import PledgeFilterSet, StockPositionFilterSet
 from ..models import (
     PLEDGE_LIFECYCLE,
@@ -50,14 +50,11 @@ class PledgeViewSet(DomainViewSet):
     create_service = staticmethod(services.create_pledge)
     update_service = staticmethod(services.update_pledge)
 
+    query = staticmethod(queries.pledges)
+
     def get_queryset(self):
-        user = self.request.user
-        return (
-            super().get_queryset()
-            .select_related("owner", "item_type")
-            .prefetch_related("funding_items", "allowed_regions", "released_to")
-            .with_visible_references(user)
-        )
+        return super().get_queryset().prefetch_related("funding_items", "allowed_regions",
+                                                       "released_to")
 
     def history_masks(self, pledge):
         return history_masks(self.request.user, pledge)
@@ -89,13 +86,10 @@ class StockPositionViewSet(DomainViewSet):
     create_service = staticmethod(services.create_stock_position)
     update_service = staticmethod(services.update_stock_position)
 
+    query = staticmethod(queries.stock_positions)
+
     def get_queryset(self):
-        return (
-            super().get_queryset()
-            .select_related("owner", "item_type")
-            .prefetch_related("backfill_orders", "released_to")
-            .with_committed(self.request.user)
-        )
+        return super().get_queryset().prefetch_related("backfill_orders", "released_to")
 
 
 class BackfillOrderViewSet(DomainViewSet):

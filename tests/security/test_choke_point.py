@@ -1,0 +1,73 @@
+"""The choke point: every list, detail page, export, API view and admin takes rows restricted
+by ``visible_to(user)`` for that very reader, or refuses to run (docs/layers.md)."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import RequestFactory
+from rest_framework.test import force_authenticate
+
+from clearinghouse.core.admin import VisibleAdmin
+from clearinghouse.core.api import VisibleViewSet
+from clearinghouse.core.listing import Listing
+from clearinghouse.needs.api.serializers import NeedSerializer
+from clearinghouse.needs.filtersets import NeedFilterSet
+from clearinghouse.needs.models import Need
+from clearinghouse.needs.views import NeedListing
+from clearinghouse.security.models import require_visible
+
+from ..factories import NeedFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_visible_to_marks_its_rows_for_the_reader_through_later_steps(coordinator, donor):
+    rows = Need.objects.visible_to(coordinator)
+    later = rows.filter(quantity__gt=0).select_related("region").order_by("-id").values("pk")
+    assert require_visible(later, coordinator) is later
+    with pytest.raises(ImproperlyConfigured):
+        require_visible(rows, donor)  # restricted for someone else
+    with pytest.raises(ImproperlyConfigured):
+        require_visible(Need.objects.filter(pk__in=rows.values("pk")), coordinator)
+
+
+def test_a_listing_may_not_replace_its_queryset():
+    with pytest.raises(TypeError, match="declare query"):
+        type("Sneaky", (Listing,), {"queryset": lambda self, user: Need.objects.all()})
+
+
+def test_a_listing_whose_query_skips_visible_to_refuses_to_show_rows(coordinator, recipient):
+    NeedFactory(owner=recipient)
+
+    class Unrestricted(NeedListing):
+        query = staticmethod(lambda user: Need.objects.all())
+
+    request = RequestFactory().get("/needs/")
+    request.user = coordinator
+    with pytest.raises(ImproperlyConfigured, match="visible_to"):
+        Unrestricted().page(request)
+    with pytest.raises(ImproperlyConfigured):
+        Unrestricted().export(request, "csv")
+
+
+def test_an_api_view_whose_queryset_skips_visible_to_refuses_to_read(coordinator, recipient):
+    NeedFactory(owner=recipient)
+
+    class Unrestricted(VisibleViewSet):
+        serializer_class = NeedSerializer
+        filterset_class = NeedFilterSet
+
+        def get_queryset(self):
+            return Need.objects.all()
+
+        def list(self, request):
+            return self.filter_queryset(self.get_queryset())
+
+    request = RequestFactory().get("/api/needs/")
+    force_authenticate(request, user=coordinator)
+    with pytest.raises(ImproperlyConfigured):
+        Unrestricted.as_view({"get": "list"})(request)
+
+
+def test_an_admin_may_not_replace_its_queryset():
+    with pytest.raises(TypeError, match="visible_to"):
+        type("SneakyAdmin", (VisibleAdmin,), {"get_queryset": lambda self, request: None})
