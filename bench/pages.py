@@ -10,8 +10,9 @@ Server time is measured in process with Django's test Client (the whole WSGI req
 every middleware, template rendering included; no network, no browser): p50 and p95 over
 ``--requests`` sequential GETs after ``--warmup`` untimed ones, at page_size 50 for lists.
 SQL queries per page are counted (CaptureQueriesContext) at page_size 10, 50 and 200 for each
-list, as the coordinator and a donor, and once for each role's start page. Exit status 1 if a
-list's query count grows with its page size or a page does not answer 200.
+list, as the coordinator and a donor, and once for each role's start page and for the detail
+pages of the need and the item with the most pledges the reader sees, and of one such pledge.
+Exit status 1 if a list's query count grows with its page size or a page does not answer 200.
 """
 
 import argparse
@@ -102,6 +103,32 @@ class Browser:
         return statistics.median(latencies) * 1e3, p95 * 1e3
 
 
+def detail_paths(username: str) -> list[tuple[str, str]]:
+    """(label, path) of the need and the item type with the most pledges ``username`` sees,
+    and of the newest of those pledges: the detail pages that gather the most panels."""
+    from django.db.models import Count
+    from django.urls import reverse
+
+    from clearinghouse.needs.models import Need
+    from clearinghouse.parties.models import User
+    from clearinghouse.pledges.models import Pledge
+
+    user = User.objects.get(username=username)
+    pledges = Pledge.objects.visible_to(user)
+    need = (pledges.filter(need__in=Need.objects.visible_to(user).values("pk")).order_by()
+            .values("need").annotate(n=Count("pk")).order_by("-n", "need").first())
+    item = (pledges.filter(item_type__isnull=False).order_by().values("item_type")
+            .annotate(n=Count("pk")).order_by("-n", "item_type").first())
+    found = []
+    if need:
+        found.append(("need", reverse("needs:detail", args=[need["need"]])))
+        pledge = pledges.filter(need=need["need"]).order_by("-pk").values("pk").first()
+        found.append(("pledge", reverse("pledges:detail", args=[pledge["pk"]])))
+    if item:
+        found.append(("item type", reverse("catalogue:detail", args=[item["item_type"]])))
+    return found
+
+
 def run_scale(scale: float, args, tables: dict) -> bool:
     from django.core.management import call_command
 
@@ -143,6 +170,19 @@ def run_scale(scale: float, args, tables: dict) -> bool:
             tables["start"].add_row(s, user_label, f"[bold red]{error}[/]", "", "", "")
             continue
         tables["start"].add_row(s, user_label, path, str(count), f"{p50:.1f}", f"{p95:.1f}")
+    for user_label, username in LIST_USERS:
+        browser = Browser(username)
+        for label, path in detail_paths(username):
+            try:
+                count, _ = browser.queries(path)
+                p50, p95 = browser.time(path, args.requests, args.warmup)
+            except RuntimeError as error:
+                ok = False
+                tables["details"].add_row(s, user_label, label, f"[bold red]{error}[/]", "", "",
+                                          "")
+                continue
+            tables["details"].add_row(s, user_label, label, path, str(count), f"{p50:.1f}",
+                                      f"{p95:.1f}")
     return ok
 
 
@@ -163,7 +203,11 @@ def make_tables(args) -> dict:
     start = Table(title="Start pages: SQL queries and server time (in-process test Client)")
     for column in ("scale", "user", "page", "queries", "p50 ms", "p95 ms"):
         start.add_column(column, justify="left" if column in ("user", "page") else "right")
-    return {"load": load, "lists": lists, "start": start}
+    details = Table(title="Detail pages: SQL queries and server time (in-process test Client)")
+    for column in ("scale", "user", "record", "page", "queries", "p50 ms", "p95 ms"):
+        details.add_column(column, justify="left" if column in ("user", "record", "page")
+                           else "right")
+    return {"load": load, "lists": lists, "start": start, "details": details}
 
 
 def main() -> int:
