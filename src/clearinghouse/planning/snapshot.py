@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from clearinghouse.catalogue.models import ItemType
 from clearinghouse.logistics.models import Delivery, Hub, HubClosure, Route
@@ -19,6 +20,9 @@ from clearinghouse.needs.models import Need, NeedState, Priority
 from clearinghouse.pledges.models import Pledge, PledgeKind, PledgeState, SupplierOffer
 
 from .models import Allocation, Plan, PlanRule, PlanState, RuleKind
+
+if TYPE_CHECKING:
+    from clearinghouse.parties.models import User
 
 PLANNED_NEED_STATES = (NeedState.VALIDATED, NeedState.OPEN, NeedState.PARTLY_COVERED,
                        NeedState.COVERED)
@@ -99,41 +103,90 @@ def changes_since(old: dict, new: dict) -> list[str]:
     return found
 
 
-def take_snapshot(user, start: date | None = None, horizon: int = 52, name: str = "") -> Snapshot:
+def take_snapshot(user: User, start: date | None = None, horizon: int = 52,
+                  name: str = "") -> Snapshot:
+    """The instance of a plan from week ``start`` (its Monday; today's by default) for
+    ``horizon`` weeks, read as ``user`` sees the records, with its fingerprint and the records
+    left out (and why)."""
     start = monday(start or date.today())
     left_out: list[str] = []
-    needs = list(
-        Need.objects.visible_to(user).filter(state__in=PLANNED_NEED_STATES)
-        .select_related("region", "family", "item_type")
-    )
-    pledges = list(
-        Pledge.objects.visible_to(user)
-        .filter(state__in=PLANNED_PLEDGE_STATES + MOVING_PLEDGE_STATES)
-        .select_related("owner", "item_type").prefetch_related("allowed_regions", "funding_items")
-    )
+    needs, pledges = _read_needs(user), _read_pledges(user)
     offers = list(SupplierOffer.objects.visible_to(user))
     hubs = list(Hub.objects.visible_to(user))
-    hub_ids = {h.pk for h in hubs}
-    hub_code = {h.pk: h.code for h in hubs}
     rules = list(PlanRule.objects.visible_to(user).filter(active=True))
 
     need_qty = {n.pk: float(n.quantity) for n in needs}
     pledge_qty = {p.pk: float(p.quantity or 0) for p in pledges}
-    fixed = _moving(user, start, pledges, need_qty, pledge_qty, hub_ids)
+    hub_code = {h.pk: h.code for h in hubs}
+    fixed = (_moving(user, start, pledges, need_qty, pledge_qty, set(hub_code))
+             + _pins(rules, start, hub_code, left_out))
+    need_rows = _need_rows(needs, need_qty, start)
+    planned_needs = {pk_of(r["id"]) for r in need_rows}
+    fixed = _still_planned(fixed, planned_needs, {p.pk for p in pledges}, left_out)
+    supply = _supplying(pledges, {pk_of(f["pledge"]) for f in fixed})
+    pledge_rows = _pledge_rows(supply, pledge_qty, start, needs, planned_needs,
+                               _forbidden(rules), left_out)
+    offer_rows = [_offer_row(o, start) for o in offers]
+    instance = _header(name, start, horizon) | {
+        "items": _item_rows(need_rows + pledge_rows + offer_rows),
+        "hubs": _hub_rows(user, hubs, start, horizon),
+        **_network(user, set(hub_code)),
+        "needs": need_rows,
+        "pledges": pledge_rows,
+        "funds": _fund_rows(pledges, start),
+        "offers": offer_rows,
+        "fixed": fixed,
+    }
+    return Snapshot(instance, fingerprint(user), left_out)
+
+
+def _read_needs(user: User) -> list[Need]:
+    """The needs a plan may serve: validated and not yet delivered."""
+    return list(
+        Need.objects.visible_to(user).filter(state__in=PLANNED_NEED_STATES)
+        .select_related("region", "family", "item_type")
+    )
+
+
+def _read_pledges(user: User) -> list[Pledge]:
+    """The pledges and funds a plan may use (accepted, allocated), and those on the move."""
+    return list(
+        Pledge.objects.visible_to(user)
+        .filter(state__in=PLANNED_PLEDGE_STATES + MOVING_PLEDGE_STATES)
+        .select_related("owner", "item_type").prefetch_related("allowed_regions", "funding_items")
+    )
+
+
+def _pins(rules: list[PlanRule], start: date, hub_code: dict[int, str],
+          left_out: list[str]) -> list[dict]:
+    """The pinned allocations, fixed in the plan; those whose hub is no longer visible or whose
+    week is past are left out."""
+    pins = []
     for rule in rules:
-        if rule.kind == RuleKind.PIN and rule.hub_id in hub_code and rule.ship_on >= start:
-            fixed.append({"pledge": ref("pledge", rule.pledge_id),
-                          "need": ref("need", rule.need_id), "hub": hub_code[rule.hub_id],
-                          "ship_week": week_of(start, rule.ship_on),
-                          "quantity": _num(rule.quantity)})
-        elif rule.kind == RuleKind.PIN:
+        if rule.kind != RuleKind.PIN:
+            continue
+        if rule.hub_id in hub_code and rule.ship_on >= start:
+            pins.append({"pledge": ref("pledge", rule.pledge_id),
+                         "need": ref("need", rule.need_id), "hub": hub_code[rule.hub_id],
+                         "ship_week": week_of(start, rule.ship_on),
+                         "quantity": _num(rule.quantity)})
+        else:
             left_out.append(f"pin {rule.pk}: its hub or week is no longer plannable")
-    forbidden = defaultdict(set)
+    return pins
+
+
+def _forbidden(rules: list[PlanRule]) -> dict[int, set[int]]:
+    """The needs each pledge must never serve, by pledge."""
+    forbidden: dict[int, set[int]] = defaultdict(set)
     for rule in rules:
         if rule.kind == RuleKind.FORBID:
             forbidden[rule.pledge_id].add(rule.need_id)
+    return forbidden
 
-    need_rows = []
+
+def _need_rows(needs: list[Need], need_qty: dict[int, float], start: date) -> list[dict]:
+    """A row for each need still asking for something once the movement is counted."""
+    rows = []
     for n in needs:
         if need_qty[n.pk] <= 1e-9:
             continue
@@ -144,9 +197,13 @@ def take_snapshot(user, start: date | None = None, horizon: int = 52, name: str 
             row["item"] = ref("item", n.item_type_id)
         else:
             row["family"] = n.family.code
-        need_rows.append(row)
-    planned_needs = {pk_of(r["id"]) for r in need_rows}
-    planned_pledges = {p.pk for p in pledges}
+        rows.append(row)
+    return rows
+
+
+def _still_planned(fixed: list[dict], planned_needs: set[int], planned_pledges: set[int],
+                   left_out: list[str]) -> list[dict]:
+    """The fixed allocations whose need and pledge are both in the plan; the others left out."""
     kept = []
     for f in fixed:
         if pk_of(f["need"]) in planned_needs and pk_of(f["pledge"]) in planned_pledges:
@@ -154,64 +211,99 @@ def take_snapshot(user, start: date | None = None, horizon: int = 52, name: str 
         else:
             left_out.append(f"fixed allocation of pledge {f['pledge'][1:]} to need "
                             f"{f['need'][1:]}: the need or the pledge is no longer planned")
-    fixed = kept
-    fixed_pledges = {pk_of(f["pledge"]) for f in fixed}
+    return kept
 
-    pledge_rows, fund_rows = [], []
+
+def _supplying(pledges: list[Pledge], fixed_pledges: set[int]) -> list[Pledge]:
+    """The pledges still to plan, and those on the move that a fixed allocation keeps."""
+    return [p for p in pledges
+            if p.state not in MOVING_PLEDGE_STATES or p.pk in fixed_pledges]
+
+
+def _fund_rows(pledges: list[Pledge], start: date) -> list[dict]:
+    """A row for each fund not yet on the move that states an amount."""
+    rows = []
     for p in pledges:
-        moving = p.state in MOVING_PLEDGE_STATES
-        if moving and p.pk not in fixed_pledges:
+        if p.kind != PledgeKind.FUNDING or p.state in MOVING_PLEDGE_STATES or not p.amount_eur:
             continue
-        if p.kind == PledgeKind.FUNDING:
-            if moving or not p.amount_eur:
-                continue
-            row = {"id": ref("fund", p.pk), "donor": p.owner.code, "amount_eur": _num(p.amount_eur),
-                   "available_week": week_of(start, p.earliest_availability)}
-            if p.funding_non_lethal_only:
-                row["non_lethal_only"] = True
-            limited = [ref("item", i.pk) for i in p.funding_items.all()]
-            if limited:
-                row["items"] = limited
-            fund_rows.append(row)
-            continue
-        if p.kind not in (PledgeKind.STOCK, PledgeKind.PROCUREMENT) or not p.item_type_id:
-            continue
-        if pledge_qty[p.pk] <= 1e-9:
-            continue
-        if not p.origin_depot:
-            left_out.append(f"pledge {p.pk}: no origin depot, so no route to a hub")
-            continue
-        row = {"id": ref("pledge", p.pk), "donor": p.owner.code,
-               "item": ref("item", p.item_type_id), "quantity": _num(pledge_qty[p.pk]),
-               "available_week": week_of(start, p.earliest_availability), "origin": p.origin_depot}
-        regions = [r.code for r in p.allowed_regions.all()]
-        if regions:
-            row["regions"] = regions
-        earmark = None
-        if p.need_id:
-            if p.need_id not in planned_needs:
-                left_out.append(f"pledge {p.pk}: earmarked for need {p.need_id}, not planned")
-                continue
-            earmark = {p.need_id}
-        if p.pk in forbidden:
-            allowed = (earmark or _fitting_needs(p, needs, regions)) - forbidden[p.pk]
-            earmark = allowed & planned_needs
-            if not earmark:
-                left_out.append(f"pledge {p.pk}: forbidden for every need it could serve")
-                continue
-        if earmark is not None:
-            row["needs"] = [ref("need", pk) for pk in sorted(earmark)]
-        pledge_rows.append(row)
+        row = {"id": ref("fund", p.pk), "donor": p.owner.code, "amount_eur": _num(p.amount_eur),
+               "available_week": week_of(start, p.earliest_availability)}
+        if p.funding_non_lethal_only:
+            row["non_lethal_only"] = True
+        limited = [ref("item", i.pk) for i in p.funding_items.all()]
+        if limited:
+            row["items"] = limited
+        rows.append(row)
+    return rows
 
-    offer_rows = [
-        {"id": ref("offer", o.pk), "supplier": o.supplier, "item": ref("item", o.item_type_id),
-         "unit_price_eur": _num(o.unit_price_eur), "max_quantity": _num(o.max_quantity),
-         "available_week": week_of(start, o.available_from), "lead_weeks": o.lead_weeks,
-         "origin": o.origin_depot}
-        for o in offers
-    ]
-    item_ids = {pk_of(r["item"]) for r in need_rows + pledge_rows + offer_rows if "item" in r}
-    families = {r["family"] for r in need_rows if "family" in r}
+
+def _pledge_rows(pledges: list[Pledge], pledge_qty: dict[int, float], start: date,
+                 needs: list[Need], planned_needs: set[int], forbidden: dict[int, set[int]],
+                 left_out: list[str]) -> list[dict]:
+    """A row for each pledge of goods that can reach a hub and serve some planned need."""
+    rows = []
+    for p in pledges:
+        row = _goods_row(p, pledge_qty[p.pk], start, left_out)
+        if row is not None and _limit_needs(row, p, needs, planned_needs, forbidden, left_out):
+            rows.append(row)
+    return rows
+
+
+def _goods_row(pledge: Pledge, quantity: float, start: date, left_out: list[str]) -> dict | None:
+    """The row of a pledge of goods still giving something; None for any other pledge, and for
+    one without an origin depot (left out: no route reaches a hub from nowhere)."""
+    if pledge.kind not in (PledgeKind.STOCK, PledgeKind.PROCUREMENT) or not pledge.item_type_id:
+        return None
+    if quantity <= 1e-9:
+        return None
+    if not pledge.origin_depot:
+        left_out.append(f"pledge {pledge.pk}: no origin depot, so no route to a hub")
+        return None
+    row = {"id": ref("pledge", pledge.pk), "donor": pledge.owner.code,
+           "item": ref("item", pledge.item_type_id), "quantity": _num(quantity),
+           "available_week": week_of(start, pledge.earliest_availability),
+           "origin": pledge.origin_depot}
+    regions = [r.code for r in pledge.allowed_regions.all()]
+    if regions:
+        row["regions"] = regions
+    return row
+
+
+def _limit_needs(row: dict, pledge: Pledge, needs: list[Need], planned_needs: set[int],
+                 forbidden: dict[int, set[int]], left_out: list[str]) -> bool:
+    """Name in ``row`` the needs the pledge may serve if it is limited (its earmark, less the
+    forbidden needs); False, with the reason left out, when it can serve none."""
+    earmark = None
+    if pledge.need_id:
+        if pledge.need_id not in planned_needs:
+            left_out.append(f"pledge {pledge.pk}: earmarked for need {pledge.need_id}, not planned")
+            return False
+        earmark = {pledge.need_id}
+    if pledge.pk in forbidden:
+        fitting = earmark or _fitting_needs(pledge, needs, row.get("regions", []))
+        earmark = (fitting - forbidden[pledge.pk]) & planned_needs
+        if not earmark:
+            left_out.append(f"pledge {pledge.pk}: forbidden for every need it could serve")
+            return False
+    if earmark is not None:
+        row["needs"] = [ref("need", pk) for pk in sorted(earmark)]
+    return True
+
+
+def _offer_row(offer: SupplierOffer, start: date) -> dict:
+    """The row of a supplier's offer."""
+    return {"id": ref("offer", offer.pk), "supplier": offer.supplier,
+            "item": ref("item", offer.item_type_id),
+            "unit_price_eur": _num(offer.unit_price_eur), "max_quantity": _num(offer.max_quantity),
+            "available_week": week_of(start, offer.available_from),
+            "lead_weeks": offer.lead_weeks, "origin": offer.origin_depot}
+
+
+def _item_rows(rows: list[dict]) -> list[dict]:
+    """A row for each item the needs, pledges and offers name, and for every item of a family
+    a need asks for, in the order of their ids."""
+    item_ids = {pk_of(r["item"]) for r in rows if "item" in r}
+    families = {r["family"] for r in rows if "family" in r}
     items = ItemType.objects.filter(pk__in=item_ids) | ItemType.objects.filter(
         family__code__in=families)
     item_rows = []
@@ -221,42 +313,49 @@ def take_snapshot(user, start: date | None = None, horizon: int = 52, name: str 
         if it.family_id:
             row["family"] = it.family.code
         item_rows.append(row)
+    return item_rows
 
-    closed = defaultdict(set)
+
+def _hub_rows(user: User, hubs: list[Hub], start: date, horizon: int) -> list[dict]:
+    """A row for each hub: its weekly capacity and the weeks of the horizon it is closed."""
+    closed: dict[int, set[int]] = defaultdict(set)
     end = start + timedelta(weeks=horizon)
-    for c in HubClosure.objects.visible_to(user).filter(hub__in=hub_ids, ends_on__gte=start,
-                                                        starts_on__lt=end):
+    for c in HubClosure.objects.visible_to(user).filter(hub__in={h.pk for h in hubs},
+                                                        ends_on__gte=start, starts_on__lt=end):
         first = week_of(start, c.starts_on)
         last = min(week_of(start, c.ends_on), horizon)
         closed[c.hub_id].update(range(first, last + 1))
-    hub_rows = []
+    rows = []
     for h in hubs:
         row = {"id": h.code, "capacity_pallets": h.weekly_capacity_pallets}
         if closed[h.pk]:
             row["closed_weeks"] = sorted(closed[h.pk])
-        hub_rows.append(row)
+        rows.append(row)
+    return rows
+
+
+def _network(user: User, hub_ids: set[int]) -> dict[str, list[dict]]:
+    """The routes from depots to the hubs and the deliveries from the hubs to the regions."""
     routes = Route.objects.visible_to(user).filter(hub__in=hub_ids).select_related("hub")
     deliveries = (Delivery.objects.visible_to(user).filter(hub__in=hub_ids)
                   .select_related("hub", "region"))
-    instance = {
+    return {
+        "routes": [{"origin": r.origin, "hub": r.hub.code, "weeks": r.weeks} for r in routes],
+        "deliveries": [{"hub": d.hub.code, "region": d.region.code, "weeks": d.weeks}
+                       for d in deliveries],
+    }
+
+
+def _header(name: str, start: date, horizon: int) -> dict:
+    """The instance's format, name, calendar and weights."""
+    return {
         "format": "clearinghouse-instance/1",
         "name": name or f"Snapshot of {start.isoformat()}",
         "start_date": start.isoformat(),
         "horizon_weeks": horizon,
         "priority_weights": PRIORITY_WEIGHTS,
         "late_factor": 0.9,
-        "items": item_rows,
-        "hubs": hub_rows,
-        "routes": [{"origin": r.origin, "hub": r.hub.code, "weeks": r.weeks} for r in routes],
-        "deliveries": [{"hub": d.hub.code, "region": d.region.code, "weeks": d.weeks}
-                       for d in deliveries],
-        "needs": need_rows,
-        "pledges": pledge_rows,
-        "funds": fund_rows,
-        "offers": offer_rows,
-        "fixed": fixed,
     }
-    return Snapshot(instance, fingerprint(user), left_out)
 
 
 def _fitting_needs(pledge, needs, regions) -> set[int]:

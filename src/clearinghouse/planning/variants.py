@@ -7,6 +7,8 @@ be read, compared and re-run. Bad changes are refused naming their JSON path.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from typing import NoReturn
 
 from clearinghouse.core.errors import DomainError
 
@@ -19,7 +21,7 @@ KINDS = {
 }
 
 
-def _fail(path: str, message: str):
+def _fail(path: str, message: str) -> NoReturn:
     raise DomainError(path, message)
 
 
@@ -31,68 +33,101 @@ def _int(change: dict, key: str, path: str, low: int, high: int) -> int:
 
 
 def apply_changes(instance: dict, changes: list) -> dict:
-    """A copy of ``instance`` with ``changes`` applied; the original is left as it was."""
+    """A copy of ``instance`` with ``changes`` applied; the original is left as it was.
+
+    Each change is applied in turn by the function of its kind (``_APPLY``); pledges and funds
+    already on the move (fixed) cannot be withdrawn.
+    """
     if not isinstance(changes, list) or not changes:
         _fail("changes", "a what-if needs at least one change")
     out = copy.deepcopy(instance)
-    horizon = out["horizon_weeks"]
     fixed = {f.get("pledge") for f in out.get("fixed", [])} | {
         f.get("fund") for f in out.get("fixed", [])}
     for i, change in enumerate(changes):
-        path = f"changes[{i}]"
         if not isinstance(change, dict) or change.get("kind") not in KINDS:
-            _fail(f"{path}.kind", f"must be one of {', '.join(KINDS)}")
-        kind = change["kind"]
-        if kind == "withdraw_donor":
-            donor = change.get("donor")
-            donors = {p["donor"] for p in out["pledges"] + out.get("funds", [])}
-            if donor not in donors:
-                _fail(f"{path}.donor", "no pledge or fund of this donor is in the plan")
-            def kept(row, donor=donor):
-                return row["donor"] != donor or row["id"] in fixed
-
-            out["pledges"] = [p for p in out["pledges"] if kept(p)]
-            out["funds"] = [f for f in out.get("funds", []) if kept(f)]
-        elif kind == "withdraw_pledge":
-            pid = change.get("pledge")
-            if pid in fixed:
-                _fail(f"{path}.pledge", "this pledge is already on the move (fixed)")
-            ids = {p["id"] for p in out["pledges"] + out.get("funds", [])}
-            if pid not in ids:
-                _fail(f"{path}.pledge", "no such pledge or fund in the plan")
-            out["pledges"] = [p for p in out["pledges"] if p["id"] != pid]
-            out["funds"] = [f for f in out.get("funds", []) if f["id"] != pid]
-        elif kind == "close_hub":
-            hub = next((h for h in out["hubs"] if h["id"] == change.get("hub")), None)
-            if hub is None:
-                _fail(f"{path}.hub", "no such hub in the plan")
-            first = _int(change, "from_week", path, 1, horizon)
-            last = _int(change, "to_week", path, first, horizon)
-            closed = set(hub.get("closed_weeks", [])) | set(range(first, last + 1))
-            hub["closed_weeks"] = sorted(closed)
-        elif kind == "add_pledge":
-            items = {it["id"] for it in out["items"]}
-            if change.get("item") not in items:
-                _fail(f"{path}.item", "no such item in the plan")
-            qty = change.get("quantity")
-            if isinstance(qty, bool) or not isinstance(qty, (int, float)) or qty <= 0:
-                _fail(f"{path}.quantity", "must be a positive number")
-            origins = {r["origin"] for r in out["routes"]}
-            if change.get("origin") not in origins:
-                _fail(f"{path}.origin", "no route leaves this depot")
-            out["pledges"].append({
-                "id": f"H{i + 1}", "donor": str(change.get("donor") or "hypothetical"),
-                "item": change["item"], "quantity": qty, "origin": change["origin"],
-                "available_week": _int(change, "available_week", path, 1, horizon),
-            })
-        elif kind == "set_priority":
-            need = next((n for n in out["needs"] if n["id"] == change.get("need")), None)
-            if need is None:
-                _fail(f"{path}.need", "no such need in the plan")
-            if change.get("priority") not in out["priority_weights"]:
-                _fail(f"{path}.priority", f"must be one of {', '.join(out['priority_weights'])}")
-            need["priority"] = change["priority"]
+            _fail(f"changes[{i}].kind", f"must be one of {', '.join(KINDS)}")
+        _APPLY[change["kind"]](out, change, i, fixed)
     return out
+
+
+def _withdraw_donor(out: dict, change: dict, i: int, fixed: set) -> None:
+    """Take out every pledge and fund of the donor, but those on the move."""
+    donor = change.get("donor")
+    donors = {p["donor"] for p in out["pledges"] + out.get("funds", [])}
+    if donor not in donors:
+        _fail(f"changes[{i}].donor", "no pledge or fund of this donor is in the plan")
+
+    def kept(row: dict) -> bool:
+        return row["donor"] != donor or row["id"] in fixed
+
+    out["pledges"] = [p for p in out["pledges"] if kept(p)]
+    out["funds"] = [f for f in out.get("funds", []) if kept(f)]
+
+
+def _withdraw_pledge(out: dict, change: dict, i: int, fixed: set) -> None:
+    """Take out one pledge or fund, unless it is on the move."""
+    pid = change.get("pledge")
+    if pid in fixed:
+        _fail(f"changes[{i}].pledge", "this pledge is already on the move (fixed)")
+    ids = {p["id"] for p in out["pledges"] + out.get("funds", [])}
+    if pid not in ids:
+        _fail(f"changes[{i}].pledge", "no such pledge or fund in the plan")
+    out["pledges"] = [p for p in out["pledges"] if p["id"] != pid]
+    out["funds"] = [f for f in out.get("funds", []) if f["id"] != pid]
+
+
+def _close_hub(out: dict, change: dict, i: int, fixed: set) -> None:
+    """Close a hub from one week to another (both included), on top of its closed weeks."""
+    path, horizon = f"changes[{i}]", out["horizon_weeks"]
+    hub = next((h for h in out["hubs"] if h["id"] == change.get("hub")), None)
+    if hub is None:
+        _fail(f"{path}.hub", "no such hub in the plan")
+    first = _int(change, "from_week", path, 1, horizon)
+    last = _int(change, "to_week", path, first, horizon)
+    closed = set(hub.get("closed_weeks", [])) | set(range(first, last + 1))
+    hub["closed_weeks"] = sorted(closed)
+
+
+def _add_pledge(out: dict, change: dict, i: int, fixed: set) -> None:
+    """Add a hypothetical pledge (id ``H`` and the change's number from 1) of an item of the
+    plan, at a depot some route leaves."""
+    path = f"changes[{i}]"
+    items = {it["id"] for it in out["items"]}
+    if change.get("item") not in items:
+        _fail(f"{path}.item", "no such item in the plan")
+    qty = change.get("quantity")
+    if isinstance(qty, bool) or not isinstance(qty, (int, float)) or qty <= 0:
+        _fail(f"{path}.quantity", "must be a positive number")
+    origins = {r["origin"] for r in out["routes"]}
+    if change.get("origin") not in origins:
+        _fail(f"{path}.origin", "no route leaves this depot")
+    out["pledges"].append({
+        "id": f"H{i + 1}", "donor": str(change.get("donor") or "hypothetical"),
+        "item": change["item"], "quantity": qty, "origin": change["origin"],
+        "available_week": _int(change, "available_week", path, 1, out["horizon_weeks"]),
+    })
+
+
+def _set_priority(out: dict, change: dict, i: int, fixed: set) -> None:
+    """Give a need another of the plan's priorities."""
+    path = f"changes[{i}]"
+    need = next((n for n in out["needs"] if n["id"] == change.get("need")), None)
+    if need is None:
+        _fail(f"{path}.need", "no such need in the plan")
+    if change.get("priority") not in out["priority_weights"]:
+        _fail(f"{path}.priority", f"must be one of {', '.join(out['priority_weights'])}")
+    need["priority"] = change["priority"]
+
+
+# Each kind of change (KINDS): the function applying one (instance, change, its index, the
+# fixed pledges and funds); it refuses a bad change naming its JSON path.
+_APPLY: dict[str, Callable[[dict, dict, int, set], None]] = {
+    "withdraw_donor": _withdraw_donor,
+    "withdraw_pledge": _withdraw_pledge,
+    "close_hub": _close_hub,
+    "add_pledge": _add_pledge,
+    "set_priority": _set_priority,
+}
 
 
 def describe_change(change: dict) -> str:
