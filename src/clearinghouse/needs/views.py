@@ -66,7 +66,6 @@ class NeedListing(Listing):
     query = staticmethod(queries.needs)
 
 
-
 @login_required
 def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user

@@ -232,7 +232,6 @@ def plan_rerun(request, pk: int):
     return HttpResponseRedirect(reverse("planning:detail", args=[plan.pk]), status=303)
 
 
-
 # -- the ask list ---------------------------------------------------------------------------------
 
 ASK_COLUMNS = (

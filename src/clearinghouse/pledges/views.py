@@ -138,7 +138,6 @@ class StockPositionListing(Listing):
             backfill_orders_count=queries.backfill_orders_count())
 
 
-
 def offered_needs(form: PledgeForm) -> list:
     """The needs the form offers to choose from: shown on the page, so they raise its banner."""
     field = form.fields.get("need")

@@ -40,7 +40,6 @@ def donor_names(keys: list) -> dict:
     return {k: names.get(k, ANONYMOUS) for k in keys}
 
 
-
 class PledgeViewSet(DomainViewSet):
     """Pledges; an anonymous donor stays anonymous in lists, filters, sorts, counts and history."""
 
