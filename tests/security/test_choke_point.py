@@ -1,11 +1,14 @@
 """The choke point: every list, detail page, export, API view and admin takes rows restricted
 by ``visible_to(user)`` for that very reader, or refuses to run (docs/layers.md)."""
 
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from rest_framework.test import force_authenticate
 
+import clearinghouse
 from clearinghouse.core.admin import VisibleAdmin
 from clearinghouse.core.api import VisibleViewSet
 from clearinghouse.core.listing import Listing
@@ -71,3 +74,16 @@ def test_an_api_view_whose_queryset_skips_visible_to_refuses_to_read(coordinator
 def test_an_admin_may_not_replace_its_queryset():
     with pytest.raises(TypeError, match="visible_to"):
         type("SneakyAdmin", (VisibleAdmin,), {"get_queryset": lambda self, request: None})
+
+
+def test_every_record_a_view_opens_goes_through_visible_or_404():
+    """Django's and DRF's get_object_or_404 take any queryset; the views take visible_or_404,
+    which takes only rows restricted for the reader."""
+    package = Path(clearinghouse.__file__).resolve().parent
+    found = [str(path.relative_to(package)) for path in package.rglob("*.py")
+             if "get_object_or_404" in path.read_text() and path != package / "core/views.py"]
+    assert found == []
+
+
+def test_a_malformed_id_in_an_api_path_is_absent_not_an_error(api, coordinator):
+    assert api.as_(coordinator).get("/api/plans/abc/history/").status_code == 404

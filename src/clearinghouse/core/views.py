@@ -8,7 +8,7 @@ from decimal import Decimal
 import rules
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -19,10 +19,15 @@ from .errors import StaleEdit
 from .web import classify
 
 
-def visible_or_404(rows, user, pk: int):
+def visible_or_404(rows, user, pk: int | str):
     """The record ``pk`` among ``rows`` (refused unless restricted to what ``user`` sees), or
-    404: an invisible record is absent, never forbidden."""
-    return get_object_or_404(require_visible(rows, user), pk=pk)
+    404: an invisible record is absent, never forbidden, and so is one named by a malformed id
+    (an API path's ``pk`` is any text)."""
+    rows = require_visible(rows, user)
+    try:
+        return get_object_or_404(rows, pk=pk)
+    except (TypeError, ValueError, ValidationError) as exc:
+        raise Http404 from exc
 
 
 @dataclass(frozen=True)

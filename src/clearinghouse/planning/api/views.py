@@ -9,7 +9,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from clearinghouse.core.api import (
@@ -20,6 +19,7 @@ from clearinghouse.core.api import (
     expected_version,
 )
 from clearinghouse.core.history import history_entries
+from clearinghouse.core.views import visible_or_404
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import Organisation
 from clearinghouse.pledges.models import Pledge
@@ -116,8 +116,8 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewS
         """Need by need, what ``other`` gains or loses against this plan, over the needs you
         see. Both plans must be visible to you in full."""
         full = Plan.objects.visible_to(request.user)
-        base = get_object_or_404(full, pk=pk)
-        other = get_object_or_404(full, pk=other_id)
+        base = visible_or_404(full, request.user, pk)
+        other = visible_or_404(full, request.user, other_id)
         needs = set(Need.objects.visible_to(request.user).values_list("pk", flat=True))
         return Response(compare(base, other, visible_needs=needs))
 
@@ -125,7 +125,8 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewS
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         """Every change of the plan (its figures too): for those who see it in full."""
-        plan = get_object_or_404(Plan.objects.visible_to(request.user).defer(*LARGE), pk=pk)
+        plan = visible_or_404(Plan.objects.visible_to(request.user).defer(*LARGE),
+                              request.user, pk)
         return Response(history_entries(plan))
 
 
@@ -135,7 +136,7 @@ class PlanPartViewSet(Restricted, mixins.ListModelMixin, viewsets.GenericViewSet
     def plan(self) -> Plan:
         if not hasattr(self, "_plan"):
             plans = plans_for(self.request.user).defer(*LARGE)
-            self._plan = get_object_or_404(plans, pk=self.kwargs["plan_pk"])
+            self._plan = visible_or_404(plans, self.request.user, self.kwargs["plan_pk"])
         return self._plan
 
     def fake(self) -> bool:
