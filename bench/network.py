@@ -18,8 +18,8 @@ import time
 def measure(scale: float, seed: int, time_limit: float) -> dict:
     from clearinghouse.planning.solver import parse_instance
     from clearinghouse.planning.solver.generate import generate_instance
+    from clearinghouse.planning.solver.lp.solve import FULL_COLUMNS, Planner
     from clearinghouse.planning.solver.network import build_network, solve_network
-    from clearinghouse.planning.solver.solve import FULL_COLUMNS, Planner
 
     inst = parse_instance(generate_instance(scale, seed))
     planner = Planner(inst, time_limit=time_limit, with_greedy=False,

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from clearinghouse.planning.solver import parse_instance, solve
+from clearinghouse.planning.solver.build.instance import validate_schema
+from clearinghouse.planning.solver.build.supply import free_columns
 from clearinghouse.planning.solver.generate import generate_instance
-from clearinghouse.planning.solver.instance import validate_schema
-from clearinghouse.planning.solver.solve import Planner
-from clearinghouse.planning.solver.supply import free_columns
+from clearinghouse.planning.solver.lp.solve import Planner
 
 from .helpers import validate_plan
 from .test_properties import check_plan

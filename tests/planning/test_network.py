@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from clearinghouse.planning.solver import parse_instance
+from clearinghouse.planning.solver.build.model import model_of
+from clearinghouse.planning.solver.build.purchase import disaggregate
+from clearinghouse.planning.solver.build.supply import concat, free_columns
 from clearinghouse.planning.solver.generate import generate_instance
-from clearinghouse.planning.solver.model import model_of
+from clearinghouse.planning.solver.lp.solve import FULL_COLUMNS, Planner
 from clearinghouse.planning.solver.network import solve_network
-from clearinghouse.planning.solver.purchase import disaggregate
-from clearinghouse.planning.solver.solve import FULL_COLUMNS, Planner
-from clearinghouse.planning.solver.supply import concat, free_columns
 
 from .helpers import example
 from .test_purchase import INSTANCES, _lp

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clearinghouse.planning.solver import parse_instance, solve, solve_greedy
-from clearinghouse.planning.solver.replan import Replanner
-from clearinghouse.planning.solver.solve import FULL_COLUMNS, Planner
+from clearinghouse.planning.solver.lp.replan import Replanner
+from clearinghouse.planning.solver.lp.solve import FULL_COLUMNS, Planner
 
 from .helpers import validate_plan
 

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from clearinghouse.planning.solver import parse_instance
+from clearinghouse.planning.solver.build.model import coefficients, model_of
+from clearinghouse.planning.solver.build.purchase import disaggregate
+from clearinghouse.planning.solver.build.supply import free_columns, make_columns
 from clearinghouse.planning.solver.generate import generate_instance
-from clearinghouse.planning.solver.model import coefficients, model_of
-from clearinghouse.planning.solver.purchase import disaggregate
-from clearinghouse.planning.solver.solve import FULL_COLUMNS, Planner
-from clearinghouse.planning.solver.supply import free_columns, make_columns
+from clearinghouse.planning.solver.lp.solve import FULL_COLUMNS, Planner
 
 from .helpers import example
 

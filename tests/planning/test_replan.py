@@ -11,8 +11,8 @@ import pytest
 
 from clearinghouse.planning.solver import parse_instance, solve
 from clearinghouse.planning.solver.generate import generate_instance
-from clearinghouse.planning.solver.master import Master
-from clearinghouse.planning.solver.replan import Replanner
+from clearinghouse.planning.solver.lp.master import Master
+from clearinghouse.planning.solver.lp.replan import Replanner
 
 from .helpers import example, validate_plan
 from .test_properties import check_plan
@@ -54,7 +54,7 @@ def same_value(warm, cold) -> None:
 
 @pytest.fixture(params=["whole model", "column generation", "transportation subproblem"])
 def mode(request, monkeypatch):
-    solve_module = importlib.import_module("clearinghouse.planning.solver.solve")
+    solve_module = importlib.import_module("clearinghouse.planning.solver.lp.solve")
     if request.param != "whole model":
         monkeypatch.setattr(solve_module, "FULL_COLUMNS", 0)
     if request.param == "transportation subproblem":  # as at scale 10, on a small instance
@@ -138,7 +138,7 @@ def test_bad_changes_are_refused():
 def test_a_basis_the_near_columns_were_not_taken_into_is_dropped(monkeypatch):
     """With no time left to take the near columns in, the basis is not dual feasible: the
     re-plan starts by interior point (a dual simplex from it ran out of time at scale 10)."""
-    solve_module = importlib.import_module("clearinghouse.planning.solver.solve")
+    solve_module = importlib.import_module("clearinghouse.planning.solver.lp.solve")
     monkeypatch.setattr(solve_module, "FULL_COLUMNS", 0)
     monkeypatch.setattr(solve_module, "TRANSPORT_PAIRS", 10**12)
     near = solve_module.Planner._near

@@ -12,18 +12,18 @@ import pytest
 import scipy.sparse as sp
 
 from clearinghouse.planning.solver import parse_instance, solve
-from clearinghouse.planning.solver.generate import generate_instance
-from clearinghouse.planning.solver.master import Master
-from clearinghouse.planning.solver.model import (
+from clearinghouse.planning.solver.build.model import (
     Model,
     build_model,
     coefficients,
     layout,
     row_limits,
 )
-from clearinghouse.planning.solver.pricing import Pricer
-from clearinghouse.planning.solver.rounding import _support_mip
-from clearinghouse.planning.solver.supply import Columns, free_columns, make_columns, supplies
+from clearinghouse.planning.solver.build.supply import Columns, free_columns, make_columns, supplies
+from clearinghouse.planning.solver.generate import generate_instance
+from clearinghouse.planning.solver.lp.master import Master
+from clearinghouse.planning.solver.lp.pricing import Pricer
+from clearinghouse.planning.solver.repair.rounding import _support_mip
 
 from .helpers import edited, example, validate_plan
 from .test_properties import check_plan
@@ -84,7 +84,7 @@ def test_model_rows_and_columns():
 
 def test_falls_back_to_greedy_when_highs_returns_nothing(monkeypatch):
     # the package's ``solve`` attribute is the function; the module is in sys.modules
-    solve_module = importlib.import_module("clearinghouse.planning.solver.solve")
+    solve_module = importlib.import_module("clearinghouse.planning.solver.lp.solve")
     monkeypatch.setattr(Master, "solve",
                         lambda self, method, limit: highspy.HighsModelStatus.kNotset)
     res = solve_module.solve(parse_instance(contested()))
@@ -199,7 +199,7 @@ def test_pricing_finds_the_best_column_of_every_supply():
 
 
 def _cg(monkeypatch):
-    solve_module = importlib.import_module("clearinghouse.planning.solver.solve")
+    solve_module = importlib.import_module("clearinghouse.planning.solver.lp.solve")
     monkeypatch.setattr(solve_module, "FULL_COLUMNS", 0)
     return solve_module
 

@@ -10,13 +10,13 @@ import json
 import pytest
 
 from clearinghouse.planning.solver import parse_instance, solve
-from clearinghouse.planning.solver.model import build_model
-from clearinghouse.planning.solver.supply import count_columns, supplies
+from clearinghouse.planning.solver.build.model import build_model
+from clearinghouse.planning.solver.build.supply import count_columns, supplies
 
 from .helpers import EXAMPLES, example
 
 # The package exports the function ``solve``, which hides the module of the same name.
-solve_module = importlib.import_module("clearinghouse.planning.solver.solve")
+solve_module = importlib.import_module("clearinghouse.planning.solver.lp.solve")
 
 
 @pytest.mark.parametrize("path", sorted(glob.glob(str(EXAMPLES / "*.json"))))

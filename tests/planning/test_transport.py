@@ -9,11 +9,11 @@ import pytest
 import scipy.sparse as sp
 
 from clearinghouse.planning.solver import parse_instance
+from clearinghouse.planning.solver.build.model import new_highs
+from clearinghouse.planning.solver.build.supply import free_columns
 from clearinghouse.planning.solver.generate import generate_instance
-from clearinghouse.planning.solver.model import new_highs
-from clearinghouse.planning.solver.solve import FULL_COLUMNS, Planner
-from clearinghouse.planning.solver.supply import free_columns
-from clearinghouse.planning.solver.transport import top_per_key
+from clearinghouse.planning.solver.lp.solve import FULL_COLUMNS, Planner
+from clearinghouse.planning.solver.lp.transport import top_per_key
 
 NONE = np.zeros(0, dtype=np.int64)
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from clearinghouse.planning.solver import parse_instance, solve
-from clearinghouse.planning.solver.unmet import week_ranges
+from clearinghouse.planning.solver.explain.unmet import week_ranges
 
 from .helpers import edited, example, validate_plan
 from .test_properties import instances

@@ -14,8 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .instance import InstanceError, load_instance
-from .solve import DEFAULT_GAP, DEFAULT_TIME_LIMIT, solve
+from .build.instance import InstanceError, load_instance
+from .lp.solve import DEFAULT_GAP, DEFAULT_TIME_LIMIT, solve
 
 
 def parser() -> argparse.ArgumentParser:

@@ -36,9 +36,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from .instance import Instance
-from .model import Layout, max_lp, new_highs
-from .supply import (
+from .build.instance import Instance
+from .build.model import Layout, max_lp, new_highs
+from .build.supply import (
     Columns,
     Supplies,
     expand_ranges,

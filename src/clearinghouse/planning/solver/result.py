@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .instance import Instance
-from .supply import Columns
+from .build.instance import Instance
+from .build.supply import Columns
 
 EPS = 1e-9
 
@@ -97,7 +97,7 @@ class PlanResult:
             plan["note"] = self.note
         plan["allocations"] = self.allocations()
         if unmet is None:
-            from .unmet import unmet_needs
+            from .explain.unmet import unmet_needs
 
             unmet = unmet_needs(self)
         plan["unmet"] = unmet

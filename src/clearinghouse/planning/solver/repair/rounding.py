@@ -20,8 +20,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from .master import INF
-from .model import ROW_KINDS, Model, max_lp, new_highs
+from ..build.model import INF, ROW_KINDS, Model, max_lp, new_highs
 
 # The most columns a MIP over every column held may have (demo scale 1: 157k).
 MIP_COLUMNS = 200_000

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .instance import Instance
-from .result import PlanResult
-from .supply import join, need_items, take
+from ..build.instance import Instance
+from ..build.supply import join, need_items, take
+from ..result import PlanResult
 
 RESTRICTED, LATE, HUB, TAKEN, BUDGET = 1, 2, 4, 8, 16
 SKIP = -1

@@ -7,11 +7,9 @@ from dataclasses import replace
 import highspy
 import numpy as np
 
-from .instance import Instance
-from .model import Layout, coefficients, new_highs
-from .supply import Columns, concat, make_columns, select, supplies
-
-INF = highspy.kHighsInf
+from ..build.instance import Instance
+from ..build.model import INF, Layout, coefficients, new_highs
+from ..build.supply import Columns, concat, make_columns, select, supplies
 
 
 class Master:

@@ -30,15 +30,10 @@ from collections.abc import Callable
 import highspy
 import numpy as np
 
-from .greedy import solve_greedy
-from .instance import Instance
-from .master import Master
-from .model import layout, model_of, row_limits
-from .pricing import Priced, Pricer
-from .purchase import aggregate, disaggregate, offer_supplies, purchases
-from .result import PlanResult
-from .rounding import clean, fill, round_and_repair, within_rows
-from .supply import (
+from ..build.instance import Instance
+from ..build.model import layout, model_of, row_limits
+from ..build.purchase import aggregate, disaggregate, offer_supplies, purchases
+from ..build.supply import (
     concat,
     count_columns,
     fixed_columns,
@@ -47,6 +42,11 @@ from .supply import (
     select,
     supplies,
 )
+from ..repair.greedy import solve_greedy
+from ..repair.rounding import clean, fill, round_and_repair, within_rows
+from ..result import PlanResult
+from .master import Master
+from .pricing import Priced, Pricer
 from .transport import Transport
 
 DEFAULT_GAP = 1e-4

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..result import PlanResult
 from .explain import (
     BIG,
     BUDGET,
@@ -44,7 +45,6 @@ from .explain import (
     analyse,
     supply_slot,
 )
-from .result import PlanResult
 
 LIST = 5  # names shown in a message before "and k more"
 CODES = (

@@ -21,6 +21,8 @@ DEFAULT_WEIGHTS = {"critical": 8.0, "high": 4.0, "medium": 2.0, "low": 1.0}
 DEFAULT_LATE_FACTOR = 0.9
 # Tolerance used when checking fixed allocations against limits.
 TOL = 1e-9
+# The schemas live in the solver package (``schemas/``, package data), one level above this stage.
+SOLVER_PACKAGE = __package__.rpartition(".")[0]
 
 
 class InstanceError(ValueError):
@@ -35,7 +37,8 @@ class InstanceError(ValueError):
 @cache
 def load_schema(name: str) -> dict:
     """One of the contract's schemas: ``"instance"`` or ``"plan"``."""
-    text = resources.files(__package__).joinpath(f"schemas/{name}.schema.json").read_text("utf-8")
+    schema = resources.files(SOLVER_PACKAGE).joinpath(f"schemas/{name}.schema.json")
+    text = schema.read_text("utf-8")
     return json.loads(text)
 
 

@@ -9,10 +9,10 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from .instance import Instance
-from .model import Layout, max_lp, new_highs
-from .purchase import offer_limits
-from .supply import Supplies, compatible_pairs, entry_weeks, need_items, take, unit_values
+from ..build.instance import Instance
+from ..build.model import Layout, max_lp, new_highs
+from ..build.purchase import offer_limits
+from ..build.supply import Supplies, compatible_pairs, entry_weeks, need_items, take, unit_values
 from .transport import Transport, top_per_key
 
 NEG = -np.inf

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .instance import Instance
-from .result import EPS, PlanResult
-from .supply import (
+from ..build.instance import Instance
+from ..build.supply import (
     Columns,
     compatible_pairs,
     entry_weeks,
@@ -21,6 +20,7 @@ from .supply import (
     take,
     unit_values,
 )
+from ..result import EPS, PlanResult
 
 
 def solve_greedy(inst: Instance) -> PlanResult:

@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .model import new_highs
+from ..build.model import new_highs
 
 if TYPE_CHECKING:
     from .pricing import Pricer

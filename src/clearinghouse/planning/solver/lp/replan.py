@@ -21,9 +21,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from .greedy import solve_greedy
-from .instance import Instance
-from .result import PlanResult
+from ..build.instance import Instance
+from ..repair.greedy import solve_greedy
+from ..result import PlanResult
 from .solve import DEFAULT_GAP, DEFAULT_TIME_LIMIT, Planner
 
 

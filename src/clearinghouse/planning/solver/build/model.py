@@ -28,6 +28,7 @@ from .purchase import Purchases, flow_class
 from .supply import Columns, Supplies, all_columns, fixed_columns, select, supplies, take
 
 ROW_KINDS = ("need", "pledge", "offer", "fund", "hub_week")
+INF = highspy.kHighsInf
 
 
 def new_highs() -> highspy.Highs:
