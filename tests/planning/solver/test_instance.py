@@ -7,7 +7,7 @@ import pytest
 from clearinghouse.planning.solver import InstanceError, parse_instance
 from clearinghouse.planning.solver.cli import main
 
-from .helpers import edited
+from ..helpers import edited
 
 
 def _set(path, value):

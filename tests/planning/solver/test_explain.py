@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from clearinghouse.planning.solver import parse_instance, solve
 from clearinghouse.planning.solver.explain.unmet import week_ranges
 
-from .helpers import edited, example, validate_plan
+from ..helpers import edited, example, validate_plan
 from .test_properties import instances
 
 TOL = 1e-6

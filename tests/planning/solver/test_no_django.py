@@ -7,8 +7,10 @@ from pathlib import Path
 
 import clearinghouse
 
+from ..helpers import EXAMPLES
+
 SRC = Path(clearinghouse.__file__).resolve().parent.parent
-EXAMPLE = Path(__file__).parent / "examples" / "priority.json"
+EXAMPLE = EXAMPLES / "priority.json"
 
 CODE = f"""
 import sys

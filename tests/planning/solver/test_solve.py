@@ -25,7 +25,7 @@ from clearinghouse.planning.solver.lp.master import Master
 from clearinghouse.planning.solver.lp.pricing import Pricer
 from clearinghouse.planning.solver.repair.rounding import _support_mip
 
-from .helpers import edited, example, validate_plan
+from ..helpers import edited, example, validate_plan
 from .test_properties import check_plan
 
 

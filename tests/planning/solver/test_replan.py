@@ -14,7 +14,7 @@ from clearinghouse.planning.solver.generate import generate_instance
 from clearinghouse.planning.solver.lp.master import Master
 from clearinghouse.planning.solver.lp.replan import Replanner
 
-from .helpers import example, validate_plan
+from ..helpers import example, validate_plan
 from .test_properties import check_plan
 
 GAP = 1e-4

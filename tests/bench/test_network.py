@@ -1,4 +1,4 @@
-"""The LP as a time-expanded network aggregated by item (network.py): the same value as the
+"""The LP as a time-expanded network aggregated by item (bench/network_lp.py): the same value as the
 pledge-level LP over every column, duals that price every column right, and flows that
 decompose into feasible pledge-level columns of that value."""
 
@@ -7,16 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bench.network_lp import solve_network
 from clearinghouse.planning.solver import parse_instance
 from clearinghouse.planning.solver.build.model import model_of
 from clearinghouse.planning.solver.build.purchase import disaggregate
 from clearinghouse.planning.solver.build.supply import concat, free_columns
 from clearinghouse.planning.solver.generate import generate_instance
 from clearinghouse.planning.solver.lp.solve import FULL_COLUMNS, Planner
-from clearinghouse.planning.solver.network import solve_network
 
-from .helpers import example
-from .test_purchase import INSTANCES, _lp
+from ..planning.helpers import example
+from ..planning.solver.test_purchase import INSTANCES, _lp
 
 
 def _with_fixed():

@@ -11,7 +11,7 @@ from clearinghouse.planning.solver.build.supply import free_columns
 from clearinghouse.planning.solver.generate import generate_instance
 from clearinghouse.planning.solver.lp.solve import Planner
 
-from .helpers import validate_plan
+from ..helpers import validate_plan
 from .test_properties import check_plan
 
 

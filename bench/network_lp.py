@@ -1,5 +1,8 @@
 """The LP over every column at once, as a time-expanded network aggregated by item.
 
+Research code kept beside its benchmark (bench/network.py): the solver does not use it
+(docs/solver.md, "The aggregated network", has the measured figures).
+
 A pledge-level column (supply, need, hub, ship week) goes depot -> hub -> region -> need. Its
 value depends only on the need and the arrival week, its hub-week capacity only on the item,
 so most supplies need not keep their identity beyond their depot:
@@ -16,16 +19,16 @@ so most supplies need not keep their identity beyond their depot:
   hub, ship week, region); pledges restricted to needs keep it to the need (their
   pledge-level columns).
 
-Generated scale 10 has 189M pledge-level columns and 2M here. The LP's value is the bound,
-its duals are optimal for the pledge-level LP (a pooled pledge's price is its depot node's
-in its ready week, an offer class's its node's in the class's week), and its flows,
-decomposed into paths (:func:`decompose`), are pledge-level columns with that value.
+It has about a hundredth of the pledge-level columns at generated scale 10 (docs/solver.md).
+The LP's value is the bound, its duals are optimal for the pledge-level LP (a pooled pledge's
+price is its depot node's in its ready week, an offer class's its node's in the class's week),
+and its flows, decomposed into paths (:func:`decompose`), are pledge-level columns with that
+value.
 
 Measured against column generation (bench/network.py), it loses: the time expansion makes
-the rows many (139k at generated scale 1, 322k at 10, against the master's 3k and 34k),
-and interior point on them took 15-47 s at scales 0.5-1 where column generation's LP took
-0.4-1.6 s; at scale 10 it ran past 300 s (HiPO's analysis alone: 48 s). So the solver
-does not use it; it stays, tested equal to the pledge-level LP, for that comparison.
+its rows many times the master's, and interior point on them is far slower than column
+generation's LP. So the solver does not use it; it stays, tested equal to the pledge-level LP
+(tests/bench/test_network.py), for that comparison.
 """
 
 from __future__ import annotations
@@ -36,9 +39,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from .build.instance import Instance
-from .build.model import Layout, max_lp, new_highs
-from .build.supply import (
+from clearinghouse.planning.solver.build.instance import Instance
+from clearinghouse.planning.solver.build.model import Layout, max_lp, new_highs
+from clearinghouse.planning.solver.build.supply import (
     Columns,
     Supplies,
     expand_ranges,

@@ -14,7 +14,7 @@ from clearinghouse.planning.solver import parse_instance, solve, solve_greedy
 from clearinghouse.planning.solver.lp.replan import Replanner
 from clearinghouse.planning.solver.lp.solve import FULL_COLUMNS, Planner
 
-from .helpers import validate_plan
+from ..helpers import validate_plan
 
 TOL = 1e-6
 WEIGHTS = {"critical": 8.0, "high": 4.0, "medium": 2.0, "low": 1.0}

@@ -4,7 +4,7 @@ import pytest
 
 from clearinghouse.planning.solver import load_instance, solve, solve_greedy
 
-from .helpers import EXAMPLES, validate_plan
+from ..helpers import EXAMPLES, validate_plan
 
 # file: (optimal value, LP bound), from examples/README.md
 EXPECTED = {

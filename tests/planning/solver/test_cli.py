@@ -6,7 +6,7 @@ import pytest
 
 from clearinghouse.planning.solver.cli import main
 
-from .helpers import EXAMPLES, validate_plan
+from ..helpers import EXAMPLES, validate_plan
 
 
 def test_solve_writes_a_valid_plan(tmp_path, capsys):

@@ -13,7 +13,7 @@ from clearinghouse.planning.solver.build.supply import free_columns, make_column
 from clearinghouse.planning.solver.generate import generate_instance
 from clearinghouse.planning.solver.lp.solve import FULL_COLUMNS, Planner
 
-from .helpers import example
+from ..helpers import example
 
 
 def _instances():

@@ -13,7 +13,7 @@ from clearinghouse.planning.solver import parse_instance, solve
 from clearinghouse.planning.solver.build.model import build_model
 from clearinghouse.planning.solver.build.supply import count_columns, supplies
 
-from .helpers import EXAMPLES, example
+from ..helpers import EXAMPLES, example
 
 # The package exports the function ``solve``, which hides the module of the same name.
 solve_module = importlib.import_module("clearinghouse.planning.solver.lp.solve")
