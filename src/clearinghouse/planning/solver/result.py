@@ -1,7 +1,11 @@
-"""The result of a solve (optimal or greedy) and its plan JSON (``clearinghouse-plan/1``)."""
+"""The result of a solve (optimal or greedy) and its plan JSON (``clearinghouse-plan/1``).
+
+The top of the solver: the plan document it writes includes the explain stage's ``unmet``.
+"""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,6 +16,17 @@ from .build.supply import Columns
 EPS = 1e-9
 
 
+class Status(enum.StrEnum):
+    """What the bound proves about a plan: the contract's ``status`` (plan schema), plus
+    ``GREEDY``, the greedy plan's own, which a solve never returns."""
+
+    OPTIMAL = "optimal"  # gap 0
+    GAP_LIMIT = "gap_limit"  # within the target gap
+    TIME_LIMIT = "time_limit"  # out of time before the gap was reached
+    ERROR = "error"  # no plan the bound vouches for (the greedy one, or none)
+    GREEDY = "greedy"  # solve_greedy's plan, not a solve's
+
+
 @dataclass
 class PlanResult:
     """A plan: ``quantity[i]`` units on column i of ``cols`` (only the non-zero ones kept)."""
@@ -19,7 +34,7 @@ class PlanResult:
     inst: Instance
     cols: Columns
     quantity: np.ndarray
-    status: str  # optimal | time_limit | gap_limit | error
+    status: Status
     bound: float
     lp_bound: float | None = None
     seconds: float = 0.0
@@ -82,7 +97,7 @@ class PlanResult:
     def to_plan(self, unmet: list[dict] | None = None) -> dict:
         plan = {
             "format": "clearinghouse-plan/1",
-            "status": self.status,
+            "status": str(self.status),
             "value": self.value,
             "coverage": self.coverage,
             "bound": float(self.bound),

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..result import PlanResult
+from ..result import PlanResult, Status
 from .explain import (
     BIG,
     BUDGET,
@@ -117,7 +117,7 @@ def week_ranges(weeks) -> str:
 class _Need:
     """The reasons for one uncovered need ``n`` (``gap`` units not on time)."""
 
-    def __init__(self, an: Analysis, n: int, gap: float, status: str):
+    def __init__(self, an: Analysis, n: int, gap: float, status: Status):
         inst = self.inst = an.inst
         self.an, self.n, self.gap, self.status = an, n, gap, status
         self.lo, self.hi = int(an.need_ptr[n]), int(an.need_ptr[n + 1])

@@ -44,7 +44,7 @@ from ..build.supply import (
 )
 from ..repair.greedy import solve_greedy
 from ..repair.rounding import clean, fill, round_and_repair, within_rows
-from ..result import PlanResult
+from ..result import PlanResult, Status
 from .master import Master
 from .pricing import Priced, Pricer
 from .transport import Transport
@@ -78,7 +78,7 @@ DUAL_SHARE = 0.15
 
 def _too_large(inst: Instance, columns: int, t0: float, with_greedy: bool) -> PlanResult:
     greedy = solve_greedy(inst)
-    res = PlanResult(inst, greedy.cols, greedy.quantity, "error", float(inst.total_weight))
+    res = PlanResult(inst, greedy.cols, greedy.quantity, Status.ERROR, float(inst.total_weight))
     res.note = (f"the model would have {columns:,} columns, more than the {MAX_COLUMNS:,} this "
                 "solver builds; this is the greedy plan, bounded only by full coverage")
     res.greedy_value = greedy.value if with_greedy else None
@@ -340,16 +340,16 @@ class Planner:
         rows, ncols = model.shape
         stats.update(rows=rows, columns=ncols, nonzeros=int(model.matrix.nnz))
         trivial = float(inst.total_weight)  # coverage 1.0 bounds every plan
-        status, x, bound = "error", None, trivial
+        status, x, bound = Status.ERROR, None, trivial
         if self.lp_ok:
             bound = min(self.bound, trivial)
             x_lp = np.concatenate([held, self.fixed.lower])
             if self.projected:
                 x_lp = within_rows(model, x_lp)
             if not model.integer.any():  # the LP is the plan (the last one's, filled up)
-                status, x = "optimal", x_lp
+                status, x = Status.OPTIMAL, x_lp
                 if self.projected:
-                    status, x = "time_limit", fill(model, x_lp)
+                    status, x = Status.TIME_LIMIT, fill(model, x_lp)
             else:
                 t = time.perf_counter()
                 x, dual, status = round_and_repair(model, x_lp, bound, gap, self.deadline,
@@ -358,7 +358,7 @@ class Planner:
                 if dual is not None and self.complete:  # else it bounds the columns held only
                     bound = min(bound, dual)
         elif stats.get("lp_status") == "Time limit reached":
-            status = "time_limit"
+            status = Status.TIME_LIMIT
         greedy = self.greedy if self.with_greedy else None
         if (x is None or self.projected) and self.greedy is None:
             # a re-plan skips greedy, but needs a fallback
@@ -371,17 +371,18 @@ class Planner:
             res = PlanResult(inst, greedy.cols, greedy.quantity, status, bound,
                              lp_bound=self.lp_bound)
         if res is None:
-            res = PlanResult(inst, cols, np.zeros(ncols), "error", bound, lp_bound=self.lp_bound)
+            res = PlanResult(inst, cols, np.zeros(ncols), Status.ERROR, bound,
+                             lp_bound=self.lp_bound)
         # The status says what the bound proves about the plan returned.
-        if res.status == "optimal" or note or self.projected:
+        if res.status == Status.OPTIMAL or note or self.projected:
             if res.gap <= 1e-9:
-                res.status = "optimal"
+                res.status = Status.OPTIMAL
             elif res.gap <= gap + 1e-9:
-                res.status = "gap_limit"
+                res.status = Status.GAP_LIMIT
             elif self.projected:  # the LP ran out of time
-                res.status = "time_limit"
-            elif res.status != "time_limit":
-                res.status = "error"
+                res.status = Status.TIME_LIMIT
+            elif res.status != Status.TIME_LIMIT:
+                res.status = Status.ERROR
         res.note = note
         res.stats = dict(stats)
         res.greedy_value = greedy.value if greedy is not None else None

@@ -20,7 +20,7 @@ from ..build.supply import (
     take,
     unit_values,
 )
-from ..result import EPS, PlanResult
+from ..result import EPS, PlanResult, Status
 
 
 def solve_greedy(inst: Instance) -> PlanResult:
@@ -139,4 +139,4 @@ def solve_greedy(inst: Instance) -> PlanResult:
         fixed=np.concatenate([np.zeros(len(q), dtype=bool), fixed.fixed]),
     )
     quantity = np.concatenate([q, fixed.lower])
-    return PlanResult(inst, cols, quantity, "greedy", bound=inst.total_weight)
+    return PlanResult(inst, cols, quantity, Status.GREEDY, bound=inst.total_weight)

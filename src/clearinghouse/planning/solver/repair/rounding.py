@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..build.model import INF, ROW_KINDS, Model, max_lp, new_highs
+from ..result import Status
 
 # The most columns a MIP over every column held may have (demo scale 1: 157k).
 MIP_COLUMNS = 200_000
@@ -225,7 +226,7 @@ def _neighbourhood(model: Model, x_lp: np.ndarray, kinds: tuple[str, ...]) -> np
 
 
 def round_and_repair(model: Model, x_lp: np.ndarray, bound: float, gap: float,
-                      deadline: float, stats: dict):
+                      deadline: float, stats: dict) -> tuple[np.ndarray, float | None, Status]:
     """The best integral plan found from the LP solution: (x, MIP dual bound or None, status)."""
     def value(x):
         return float((x * model.cols.unit_value).sum())
@@ -265,12 +266,12 @@ def round_and_repair(model: Model, x_lp: np.ndarray, bound: float, gap: float,
     # 3. Branch and bound over every column held: beyond MIP_COLUMNS HiGHS did not even keep
     # to its time limit (110 s past it at generated scale 10, 350k columns).
     if not good(best) and model.shape[1] > MIP_COLUMNS:
-        return best, None, "time_limit"
+        return best, None, Status.TIME_LIMIT
     if good(best):
-        return best, None, "optimal"
+        return best, None, Status.OPTIMAL
     left = deadline - time.perf_counter()
     if left <= 0:
-        return best, None, "time_limit"
+        return best, None, Status.TIME_LIMIT
     t = time.perf_counter()
     h = _mip(model, left, gap, start=best)  # branch and bound over every column
     stats["mip_s"] = time.perf_counter() - t
@@ -279,4 +280,4 @@ def round_and_repair(model: Model, x_lp: np.ndarray, bound: float, gap: float,
         best = clean(model, x)
     dual = info.mip_dual_bound if np.isfinite(info.mip_dual_bound) else None
     done = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    return best, dual, "optimal" if done else "time_limit"
+    return best, dual, Status.OPTIMAL if done else Status.TIME_LIMIT
