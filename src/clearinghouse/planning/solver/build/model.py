@@ -2,11 +2,11 @@
 not built.
 
 A column is one (supply, need, hub, ship week). Small instances list them all
-(:func:`build_model`). Listing them does not scale (2M at generated scale 1 with the demo's
-routes, 200M at scale 10) and few are ever used, so for large ones the master LP (solve.py)
-holds a few and :class:`Pricer` finds, for its duals, the most valuable among all the others
-with numpy: per (need, item, hub) a suffix maximum over ship weeks gives the best week for every
-week a supply may reach the hub; per compatible (supply, need) pair, the best hub.
+(:func:`build_model`). Listing them does not scale (docs/solver.md has the counts) and few are
+ever used, so for large ones the master LP (lp/solve.py) holds a few and ``lp.pricing.Pricer``
+finds, for its duals, the most valuable among all the others with numpy: per (need, item, hub)
+a suffix maximum over ship weeks gives the best week for every week a supply may reach the hub;
+per compatible (supply, need) pair, the best hub.
 
 Rows (all ``<=``): need quantity, pledge quantity, offer max quantity, fund budget, hub-week
 capacity in pallets. In a :class:`Model` fixed allocations are columns with lower = upper =

@@ -12,8 +12,8 @@ prefixes is enough for the flows to be paid for: per offer and class one row
 with buys in the offer's and the fund's rows, and carries ``z >= 0`` taking what earlier funds
 bought on to later flows. After the LP the flows are matched to the buys earliest deadline
 first (:func:`disaggregate`), which those rows make possible, and the contract's (fund, offer)
-columns come back. At demo scale 10 (174 funds, 340 offers) this cuts the purchase columns
-from 41M to about the offers' count times their needs.
+columns come back. With many funds and offers this cuts the purchase columns from the pairs'
+count to about the offers' count times their needs (docs/solver.md, "Purchases by offer").
 """
 
 from __future__ import annotations

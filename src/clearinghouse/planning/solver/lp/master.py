@@ -16,8 +16,8 @@ class Master:
     """The LP over the columns generated so far, kept in one Highs object between solves.
 
     Rows as in :class:`Layout`, limits net of the fixed allocations. Scaled for HiGHS (the
-    raw model spans 2e-4 to 6e6 in the matrix and 1e-8 to 8 in the costs; HiGHS warned and
-    simplex crawled): a row's unit is its limit, a divisible column's its need's quantity.
+    raw model's matrix and costs span many orders of magnitude; HiGHS warned and simplex
+    crawled): a row's unit is its limit, a divisible column's its need's quantity.
 
     With purchases by offer (``lay.purchases``) it first holds, never priced, every buy
     ``b[f, o]`` (offer row, fund row, class row) and every carry between an offer's classes,
@@ -112,8 +112,7 @@ class Master:
         # HiGHS's time limit counts from the object's first run, not this one's
         h.setOptionValue("time_limit", h.getRunTime() + max(float(time_limit), 0.01))
         h.setOptionValue("solver", "ipm" if method == "ipm" else "simplex")
-        # dual: the parallel one (PAMI) took 1.0-1.5 s where the serial one took 2.1 s, on a
-        # warm re-plan after a hub closure at generated scale 1 (3,800 iterations)
+        # dual: the parallel one (PAMI), faster than the serial one on warm re-plans
         h.setOptionValue("simplex_strategy", {"primal": 4, "dual": 3}.get(method, 1))
         # presolve off keeps the basis (there is none before the first solve)
         h.setOptionValue("presolve", "on" if method == "ipm" or not self.solved else "off")
@@ -141,10 +140,9 @@ class Master:
     def crossover(self, time_limit: float, solution: highspy.HighsSolution | None = None
                   ) -> bool:
         """From an interior point (the last one, or ``solution``) to a vertex (and a basis
-        for warm starts). When crossover stops short (demo scale 10: "warning", 12,000 dual
-        infeasibilities left), primal simplex from its basis finishes it (0.2 s there); else
-        rounding would face an interior point (60,000 fractional columns instead of a few
-        hundred)."""
+        for warm starts). When crossover stops short ("warning", dual infeasibilities left),
+        primal simplex from its basis finishes it, quickly; else rounding would face an
+        interior point (far more fractional columns)."""
         h = self.h
         status = h.crossover(h.getSolution() if solution is None else solution)
         self.has_basis = status == highspy.HighsStatus.kOk

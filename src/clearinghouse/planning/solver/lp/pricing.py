@@ -16,9 +16,9 @@ from ..build.supply import Supplies, compatible_pairs, entry_weeks, need_items, 
 from .transport import Transport, top_per_key
 
 NEG = -np.inf
-CHUNK = 250_000  # pairs priced at a time: bounds the temporary arrays at scale 10
+CHUNK = 250_000  # pairs priced at a time: bounds the temporary arrays on large instances
 FLOW_CHUNK = 10_000  # offers' pairs: each prices every (hub, week) of its own
-HUB_CHUNK = 20_000  # pairs whose every hub's best week is looked for at a time (70 MB)
+HUB_CHUNK = 20_000  # pairs whose every hub's best week is looked for at a time (bounds memory)
 
 
 def supply_limits(inst: Instance, sup: Supplies, lay: Layout, upper: np.ndarray) -> np.ndarray:
@@ -160,7 +160,7 @@ class Pricer:
         """Columns with a positive reduced cost: for each supply and each need its ``top``
         best pairs (at most ``limit`` pairs in all, the best), each through its best hub in
         its ``weeks`` best ship weeks there (the runner-up weeks let the master move goods
-        around full hub-weeks sooner: 4 iterations instead of 8 at generated scale 1)."""
+        around full hub-weeks in fewer iterations)."""
         lay = self.lay
         best_r, best_h, g = self.best(y)
         need_q = self.upper[: lay.needs]

@@ -3,9 +3,9 @@ change at a time and solve again from where it was.
 
 A change is a few bounds on the same model (``changeRowsBounds`` / ``changeColsBounds``), then
 dual simplex from the last basis (still dual feasible after bounds change; interior point
-takes over after 15% of the time limit, solve.DUAL_SHARE), column generation again if the
-model is priced, and rounding and repair as in the first solve. Measured at generated scale 1:
-1.7-2.5 s against 4.8-4.9 s cold (bench/clearing.py prints both).
+takes over after a share of the time limit, solve.DUAL_SHARE), column generation again if the
+model is priced, and rounding and repair as in the first solve: a fraction of a cold solve's
+time (bench/clearing.py prints both; docs/solver.md has the figures).
 
 Changes accumulate: each re-plan starts from the one before. Each only takes something away,
 so the last bound still holds; when the LP finds nothing in its time, the last LP solution, cut

@@ -1,21 +1,20 @@
 """The optimal plan with HiGHS (``highspy``): the LP relaxation for the bound, then, when some
 items are indivisible, the LP rounded to whole units and repaired.
 
-The LP is the pledge-level one of model.py. Up to ``FULL_COLUMNS`` feasible columns it is built
-whole and solved by primal simplex (3x faster than dual or interior point on the demo at scale
-1). Beyond, by column generation, with purchases by offer (purchase.py): the master LP starts
+The LP is the pledge-level one of build/model.py. Up to ``FULL_COLUMNS`` feasible columns it is
+built whole and solved by primal simplex (faster than dual or interior point on the demo).
+Beyond, by column generation, with purchases by offer (build/purchase.py): the master LP starts
 from the greedy plan's columns and the best column of each supply and need at zero prices,
 then takes the columns that price out (pricing.Pricer) until the Lagrangian bound is within a
 quarter of the gap of the master's value. From ``TRANSPORT_PAIRS`` (supply, need) pairs on,
 the columns and the bound come from the transportation subproblem instead (transport.py: need
-and pledge rows kept, far tighter than the pricer's bound at scale 10), also solved at zero
+and pledge rows kept, far tighter than the pricer's bound on large instances), also solved at zero
 prices for the first master, each of its pairs through its two best hubs; a re-plan still
 prices first, and solves the subproblem only when that leaves the gap open. Interior point
-without crossover solves the masters (cold or warm, simplex took 5-30x as long), and one
+without crossover solves the masters (cold or warm, simplex took many times as long), and one
 crossover at the end gives the vertex that rounding wants and the basis that warm re-plans
 (replan.py) start from. A master that fails (out of time) is dropped with its new columns,
-and the last one stands.
-Generated scale 1 (1.6M feasible columns): 5 masters of 5-35k columns, LP 3 s.
+and the last one stands. docs/solver.md has the measured figures behind these choices.
 
 Rounding and repair are in rounding.py. The gap is always measured against the LP bound, or
 the MIP's dual bound when the model held every column. Greedy is the fallback when HiGHS has
@@ -51,28 +50,25 @@ from .transport import Transport
 
 DEFAULT_GAP = 1e-4
 DEFAULT_TIME_LIMIT = 60.0
-# Up to this many feasible columns the model is built whole (demo scale 1: 157k, LP 1.5 s).
+# Up to this many feasible columns the model is built whole (the demo at scale 1 is).
 FULL_COLUMNS = 400_000
 # Above this many feasible columns even pricing them is too slow: the greedy plan is returned,
-# and the status says so (generated scale 10 has about 200M).
+# and the status says so (generated scale 10 is well below).
 MAX_COLUMNS = 2_000_000_000
 # From this many (supply, need) pairs on, columns come from the transportation subproblem
-# (transport.py); below, from the pricer at the master's prices. Generated scale 10 (2.4M
-# pairs): gap 6.9e-3 in 120 s against 5.3e-2; demo scale 10 (160k): 32 s against 40 s. At
-# generated scale 1 (23k pairs) the pricer converges as fast, and re-plans from its master
-# are faster (hub closed: 2.5 s against 4.0 s).
+# (transport.py); below, from the pricer at the master's prices. Above it the subproblem
+# closes the gap much sooner; below, the pricer converges as fast, and re-plans from its
+# master are faster.
 TRANSPORT_PAIRS = 100_000
 # Columns whose reduced cost is within this of zero (in value per need's whole quantity) join
 # the repair after the LP.
 NEAR = 0.05
-# Crossover, the near columns and the repair took 10, 2 and 5 s at generated scale 10 (the
-# largest instance measured); any more kept from column generation would cost it its second
-# master (30 s and 42 s).
+# Enough for crossover, the near columns and the repair on the largest instance measured;
+# any more kept from column generation would cost it its second master.
 RESERVE = 20.0
 # A warm re-plan's dual simplex gets this share of the time limit, then interior point the rest
-# (generated scale 10, busiest hub closed four weeks: the dual simplex ran 20,000 iterations
-# in 99 s without an end; interior point took 62 s over the same 630k columns). Elsewhere it
-# took 0.1-4 s.
+# (on a large master a hub closure can keep the dual simplex going without an end where
+# interior point finishes); elsewhere the dual simplex ends well within that share.
 DUAL_SHARE = 0.15
 
 
@@ -112,8 +108,8 @@ class Planner:
         self.fixed = fixed_columns(inst).columns
         self.master = Master(inst, self.lay, limit, self.upper)
         self.pricer = None if self.complete else Pricer(inst, self.sup, self.lay, self.upper)
-        # Pairs priced in per iteration: interior point time grows faster than the master
-        # (generated scale 10: 14 s at 160k columns, 58 s at 640k), so about its rows.
+        # Pairs priced in per iteration: interior point time grows faster than the master,
+        # so about its rows.
         self.per_iteration = max(2 * self.lay.rows, 5000)
         self.greedy: PlanResult | None = None
         self.bound = np.inf
@@ -156,9 +152,7 @@ class Planner:
             self._add(best)
             if self.use_transport:
                 # and the subproblem's at zero prices (and its bound), through each pair's
-                # two best hubs: generated scale 10 reaches the LP in two masters (257k and
-                # 384k columns, 28 s and 42 s) where through its best hub only it took three
-                # (188k, 324k, 448k: 15 s, 47 s, 53 s)
+                # two best hubs: the LP in fewer masters than through its best hub only
                 tol = 0.05 * self.gap * float(self.inst.total_weight)
                 sub = self._subproblem(zero, best, tol, hubs=2)
                 self._add(sub)
@@ -257,9 +251,8 @@ class Planner:
                 self.bound = min(self.bound, priced.bound + self.fixed_value)
                 new.append(priced)
             if self.use_transport and not self._closed(value):
-                # The subproblem's bound is far tighter than the pricer's (generated scale
-                # 10, first master: 26,756 against 31,087, the LP 26,435), and its pairs
-                # are the columns the master wants (priced columns alone: 5.3e-2 in 120 s).
+                # The subproblem's bound is far tighter than the pricer's, and its pairs
+                # are the columns the master wants (priced columns alone stay short).
                 sub = self._subproblem(last[1], priced, 0.05 * self.gap * value)
                 self.bound = min(self.bound, sub.bound + self.fixed_value)
                 new.append(sub)
@@ -282,10 +275,9 @@ class Planner:
         self.buys = np.zeros(0) if last is None else last[2]
         left = time_left()
         if self.lp_ok and method == "ipm":
-            # crossover took 0.1-0.25 of an interior solve; it may take three quarters of the
-            # reserve, as rounding from an interior point costs more (generated scale 10:
-            # crossover 9.6 s and repair 5.6 s, gap 1.9e-5; from the interior point the LP
-            # rounded down lost a fifth of its value, gap 9.5e-3)
+            # crossover takes a fraction of an interior solve; it may take three quarters of
+            # the reserve, as rounding from an interior point costs more (the LP rounded down
+            # from it lost much of its value)
             if solution is not None and left + 0.75 * reserve > 0.25 * last_s:
                 c = time.perf_counter()
                 if master.crossover(left + 0.75 * reserve, solution):
@@ -298,8 +290,8 @@ class Planner:
         if self.lp_ok and not self.complete and left > 0:
             self._near(last[1], reserve)
         if previous is not None and not self.lp_ok:
-            # generated scale 10, busiest hub closed 4 weeks: the warm dual simplex ran out of
-            # time (18,000 iterations in 89 s) and the greedy plan was returned, 17% below
+            # a warm LP that runs out of time would otherwise leave only the greedy plan, far
+            # below
             self.x_lp, self.buys, self.bound = previous
             self.lp_ok = self.projected = True
             self.stats["lp_fallback"] = "the last plan's LP, cut down to the new limits"
@@ -308,10 +300,9 @@ class Planner:
 
     def _near(self, y: np.ndarray, reserve: float) -> None:
         """Columns nearly as good as the LP's at duals ``y``, for the repair MIPs to move
-        whole units around full hub-weeks: gap 1.6e-4 without them, 2e-5 with (generated
-        scale 1). Some of them price out: primal simplex from the basis takes them in, so
-        that the basis a re-plan starts from is dual feasible again (else its dual simplex
-        ran 10,000 iterations, 2.6 s, at generated scale 1)."""
+        whole units around full hub-weeks (the gap closes with them, not without). Some of
+        them price out: primal simplex from the basis takes them in, so that the basis a
+        re-plan starts from is dual feasible again (else its dual simplex runs long)."""
         master = self.master
         added = self._add(self.pricer.price(y, top=3, weeks=2, tol=-NEAR))
         left = self.deadline - reserve - time.perf_counter()
@@ -322,8 +313,7 @@ class Planner:
             self.stats["lp_near_s"] = time.perf_counter() - s0
         elif added:
             # no time to take them in: a re-plan's dual simplex from this basis ran out of
-            # time (74,000 iterations in 90 s at generated scale 10); interior point from
-            # scratch took 46 s
+            # time where interior point from scratch finished
             master.has_basis = False
 
     def finish(self) -> PlanResult:

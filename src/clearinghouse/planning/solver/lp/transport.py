@@ -5,15 +5,15 @@ quantity. A transportation LP; its value plus the prices' part is an upper bound
 any prices, and the pairs it uses are columns the master wants.
 
 Why: the pricer's bound keeps the master's own supply and need prices, and those stay poor for
-many rounds at generated scale 10 (2.4M pairs, 800,000 priced out after two masters): 28,000
-to 31,000 against an LP of 26,435. The subproblem with its own supply and need prices gave
-26,756 after the first master, and its pairs as columns brought the master to the LP in four
-rounds, where the priced columns alone were 1.5e-2 short after ten.
+many rounds on large instances (many pairs price out). The subproblem with its own supply and
+need prices gives a far tighter bound after the first master, and its pairs as columns bring
+the master to the LP in a few rounds, where the priced columns alone stay short of the gap
+(docs/solver.md, "The transportation subproblem").
 
-Solved per connected component of the pair graph (51 at scale 10: items and families), each
-one LP in its own HiGHS object (on a thread per core: 4.6 s against 8.3 s at zero prices at
-scale 10) over a working set of pairs, warm from the last solve: primal simplex (columns added
-and costs changed keep its basis primal feasible; twice as fast as dual here), then every pair
+Solved per connected component of the pair graph (items and families), each one LP in its own
+HiGHS object (on a thread per core: HiGHS lets go of the GIL) over a working set of pairs, warm
+from the last solve: primal simplex (columns added and costs changed keep its basis primal
+feasible; faster than dual here), then every pair
 is priced with the component's duals and the most violated join, until none is. The duals
 are made exactly feasible for every pair before they are used as a bound. The working sets
 stay from one set of prices to the next; a re-plan that changes any pair or limit builds a new

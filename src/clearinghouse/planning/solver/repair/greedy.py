@@ -59,8 +59,8 @@ def solve_greedy(inst: Instance) -> PlanResult:
     item_ppu = inst.item_ppu[sup.item]
     indivisible = inst.item_indivisible[sup.item]
     # A supply that found no hub-week with room for a region never will later (capacity left
-    # only shrinks): skip it for the other needs there. (The first version tried every pair:
-    # 46 s at generated scale 10.)
+    # only shrinks): skip it for the other needs there (trying every pair was far too slow at
+    # scale; docs/solver.md).
     failed = np.zeros((len(sup), max(len(inst.region_ids), 1)), dtype=bool)
 
     def available(cand: np.ndarray) -> np.ndarray:

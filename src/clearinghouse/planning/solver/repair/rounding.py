@@ -2,13 +2,13 @@
 MIPs (over the LP's support, then with the fractional columns' neighbourhood, then every
 column).
 
-The LP bound is almost integral on these instances (SOLVER-NOTES): branch and bound over every
-column took 20-35 s at demo scale 1 where rounding down and one greedy pass over what that
-left free reach a gap of about 2e-5 in 0.5 s. If not within the gap: (1) a MIP over the LP's
-support, whole units where indivisible: where vehicles of 8-30 pallets fill the binding
-hub-weeks (generated instances) it reached 3e-5 to 1e-4 in 0.3-4 s; (2) the same MIP with the
-needs' and pledges' neighbourhood of the fractional columns added; (3) the MIP over every
-column held, from the best plan (only up to ``MIP_COLUMNS``).
+The LP bound is almost integral on these instances (SOLVER-NOTES): rounding down and one
+greedy pass over what that left free reach the gap far sooner than branch and bound over every
+column (docs/solver.md has the figures). If not within the gap: (1) a MIP over the LP's
+support, whole units where indivisible, for when vehicles of many pallets fill the binding
+hub-weeks (generated instances); (2) the same MIP with the needs' and pledges' neighbourhood
+of the fractional columns added; (3) the MIP over every column held, from the best plan (only
+up to ``MIP_COLUMNS``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import scipy.sparse as sp
 from ..build.model import INF, ROW_KINDS, Model, max_lp, new_highs
 from ..result import Status
 
-# The most columns a MIP over every column held may have (demo scale 1: 157k).
+# The most columns a MIP over every column held may have (the demo at scale 1 fits; beyond,
+# HiGHS did not keep to its time limit: docs/solver.md).
 MIP_COLUMNS = 200_000
 _new_highs = new_highs
 
@@ -102,8 +103,8 @@ def fill(model: Model, x: np.ndarray) -> np.ndarray:
     a = model.matrix
     x = x.copy()
     slack = model.row_upper - a @ x
-    # room only shrinks as columns fill: those with none at the start never get any
-    # (generated scale 10: 519k columns looped over in 1.9 s before)
+    # room only shrinks as columns fill: those with none at the start never get any, so they
+    # are not looped over
     with np.errstate(divide="ignore", invalid="ignore"):
         first = np.minimum(_column_min(a, slack[a.indices] / a.data), model.cols.upper - x)
     first = np.where(model.integer, np.floor(first + 1e-9), first)
@@ -158,7 +159,7 @@ def _support_mip(model: Model, x_lp: np.ndarray, target: float, gap: float,
     fixed = np.where(model.cols.fixed, model.cols.lower, 0.0)
     room = model.row_upper[rows] - a[rows] @ fixed
     # scaled as the master is (units of a need's quantity for divisible columns, of a row's
-    # limit for rows): unscaled, HiGHS warned of bad scaling and took 1.3x as long
+    # limit for rows): unscaled, HiGHS warned of bad scaling and took longer
     col_scale = np.where(model.integer[idx], 1.0, model.inst.need_qty[model.cols.need[idx]])
     row_scale = np.where(model.row_upper[rows] > 0, model.row_upper[rows], 1.0)
     sub = (sp.diags(1 / row_scale) @ a[rows][:, idx] @ sp.diags(col_scale)).tocsc()
@@ -184,8 +185,7 @@ def _support_mip(model: Model, x_lp: np.ndarray, target: float, gap: float,
         h.passModel(lp)
         if start:
             # from the LP rounded down and filled within the support: its sub-MIPs (RINS) then
-            # fix more and found the plan sooner (1.8 s against 2.9 s on a re-plan at
-            # generated scale 1)
+            # fix more and find the plan sooner
             within = replace(model, cols=replace(model.cols, upper=upper))
             x0 = fill(within, clean(within, np.where(model.integer, np.floor(x_lp + 1e-6),
                                                      x_lp)))
@@ -204,10 +204,10 @@ def _support_mip(model: Model, x_lp: np.ndarray, target: float, gap: float,
             return None  # presolve's answer is not the plan it returned
         return x
 
-    # With presolve and the start plan, HiGHS claimed the target reached at generated scale
-    # 10 with the start plan itself, 2.8e-4 below the LP. With presolve but no start, and the
-    # LP's whole units held, it found a plan 2e-7 below in 4.8 s; without presolve, 11 s
-    # (held) and 25 s (not held).
+    # With presolve and the start plan, HiGHS once claimed the target reached with the start
+    # plan itself, short of it (tests/planning/solver/data keeps that MIP). With presolve but
+    # no start, and the LP's whole units held, it found a plan within the gap faster than
+    # without presolve, held or not (docs/solver.md); presolve off is the last resort.
     x = None
     for presolve, hold, start in ((True, False, True), (True, True, False), (False, True, True)):
         if x is None and time.perf_counter() < deadline:
@@ -242,9 +242,8 @@ def round_and_repair(model: Model, x_lp: np.ndarray, bound: float, gap: float,
 
     # 1. A MIP over the LP's support only (the columns it uses, the fractional ones in whole
     # units): as many columns as rows, so it starts fast, and moving whole vehicles within it
-    # reached 3e-5 to 1e-4 in 0.7-4 s at generated scales 1-2 where a MIP over every column
-    # held with the rest fixed took 2-30 s, and the support's part that touches the
-    # fractional columns' rows alone fell short (2e-4).
+    # reaches the gap well before a MIP over every column held with the rest fixed; the
+    # support's part that touches the fractional columns' rows alone fell short.
     if not good(best) and time.perf_counter() < deadline:
         t = time.perf_counter()
         x = _support_mip(model, x_lp, bound * (1 - gap), gap, deadline)
@@ -252,10 +251,10 @@ def round_and_repair(model: Model, x_lp: np.ndarray, bound: float, gap: float,
         if x is not None and value(x) > value(best):
             best = x
     # 2. The same with the needs' and pledges' neighbourhood of the fractional columns added
-    # (every indivisible column sharing such a row with one): generated scale 0.2, 102k
-    # columns, 1.6e-4 in 0.5 s where a MIP over every column with the rest held took 12 s.
-    # Not when the LP itself is short of the gap (its master stopped for time): no plan over
-    # its columns reaches it, and the support MIP is then within 1e-5 of the LP already.
+    # (every indivisible column sharing such a row with one): far faster than a MIP over
+    # every column with the rest held. Not when the LP itself is short of the gap (its
+    # master stopped for time): no plan over its columns reaches it, and the support MIP is
+    # then close to the LP already.
     if not good(best) and good(x_lp) and time.perf_counter() < deadline:
         t = time.perf_counter()
         more = _neighbourhood(model, x_lp, ("need", "pledge"))
@@ -264,7 +263,7 @@ def round_and_repair(model: Model, x_lp: np.ndarray, bound: float, gap: float,
         if x is not None and value(x) > value(best):
             best = x
     # 3. Branch and bound over every column held: beyond MIP_COLUMNS HiGHS did not even keep
-    # to its time limit (110 s past it at generated scale 10, 350k columns).
+    # to its time limit.
     if not good(best) and model.shape[1] > MIP_COLUMNS:
         return best, None, Status.TIME_LIMIT
     if good(best):
