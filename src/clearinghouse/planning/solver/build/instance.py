@@ -153,24 +153,74 @@ def _ref(idx: dict[str, int], value: str, path: str, what: str) -> int:
 
 
 def parse_instance(data: Any) -> Instance:
-    """Validate a decoded instance (schema, then semantics) and convert it to arrays."""
+    """Validate a decoded instance (schema, then semantics) and convert it to arrays.
+
+    The steps: the JSON Schema; the scalars (horizon, weights, late factor); then each section
+    in the contract's order, which indexes its ids (duplicates are errors), resolves and checks
+    its references to the sections before it, and becomes arrays; last, the fixed allocations
+    checked against every limit. The first error found is raised, naming its JSON path.
+    """
     validate_schema(data, "instance")
     T = int(data["horizon_weeks"])
+    weights = _weights(data)
+    index: dict[str, dict[str, int]] = {}
+    fields: dict[str, Any] = {}
+    fields.update(_items(data, index))
+    fields.update(_hubs(data, T, index))
+    fields.update(_routes(data, index, hubs=len(fields["hub_ids"])))
+    fields.update(_deliveries(data, index, hubs=len(fields["hub_ids"])))
+    fields.update(_needs(data, weights, index))
+    fields.update(_pledges(data, index))
+    fields.update(_funds(data, index, fields["item_lethal"]))
+    fields.update(_offers(data, index))
+    fields.update(_fixed(data, index))
+    inst = Instance(
+        raw=data,
+        name=str(data.get("name", "")),
+        horizon=T,
+        late_factor=float(data.get("late_factor", DEFAULT_LATE_FACTOR)),
+        weights=weights,
+        **fields,
+        index={k: index[k] for k in INDEXED},
+    )
+    _check_fixed(inst)
+    return inst
+
+
+# The ids an Instance indexes (``Instance.index``); families are indexed while parsing only.
+INDEXED = ("item", "hub", "need", "pledge", "fund", "offer", "region", "depot")
+
+
+def _weights(data: dict) -> dict[str, float]:
+    """The priority weights: the defaults, overridden by the instance's."""
     weights = dict(DEFAULT_WEIGHTS)
     weights.update({k: float(v) for k, v in data.get("priority_weights", {}).items()})
-    late_factor = float(data.get("late_factor", DEFAULT_LATE_FACTOR))
+    return weights
 
+
+def _items(data: dict, index: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """Items and their families (indexed in sorted order)."""
     items = data["items"]
-    item_idx = _index(items, "id", "$.items")
+    index["item"] = _index(items, "id", "$.items")
     family_ids = sorted({it["family"] for it in items if "family" in it})
-    family_idx = {f: i for i, f in enumerate(family_ids)}
-    item_family = np.array([family_idx.get(it.get("family"), -1) for it in items], dtype=np.int64)
-    item_ppu = np.array([float(it["pallets_per_unit"]) for it in items], dtype=float)
-    item_indiv = np.array([bool(it.get("indivisible", False)) for it in items], dtype=bool)
-    item_lethal = np.array([bool(it.get("lethal", True)) for it in items], dtype=bool)
+    index["family"] = family_idx = {f: i for i, f in enumerate(family_ids)}
+    return dict(
+        item_ids=[it["id"] for it in items],
+        item_family=np.array([family_idx.get(it.get("family"), -1) for it in items],
+                             dtype=np.int64),
+        family_ids=family_ids,
+        item_ppu=np.array([float(it["pallets_per_unit"]) for it in items], dtype=float),
+        item_indivisible=np.array([bool(it.get("indivisible", False)) for it in items],
+                                  dtype=bool),
+        item_lethal=np.array([bool(it.get("lethal", True)) for it in items], dtype=bool),
+    )
 
+
+def _hubs(data: dict, T: int, index: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """Hubs: weekly capacity (one figure, or one per week of the horizon) and closed weeks
+    (capacity 0 there); week 0 is never open."""
     hubs = data["hubs"]
-    hub_idx = _index(hubs, "id", "$.hubs")
+    index["hub"] = _index(hubs, "id", "$.hubs")
     H = len(hubs)
     cap = np.zeros((H, T + 1), dtype=float)
     open_ = np.ones((H, T + 1), dtype=bool)
@@ -192,31 +242,44 @@ def parse_instance(data: Any) -> Instance:
                 raise InstanceError(path, f"week {w} beyond horizon {T}")
             open_[h, w] = False
     cap[~open_] = 0.0
+    return dict(hub_ids=[h["id"] for h in hubs], hub_capacity=cap, hub_open=open_)
 
+
+def _routes(data: dict, index: dict[str, dict[str, int]], hubs: int) -> dict[str, Any]:
+    """Depots (named by routes only, sorted) and the fastest route per (depot, hub)."""
     routes = data["routes"]
     depot_ids = sorted({r["origin"] for r in routes})
-    depot_idx = {d: i for i, d in enumerate(depot_ids)}
-    route_weeks = np.full((len(depot_ids), H), -1, dtype=np.int64)
+    index["depot"] = depot_idx = {d: i for i, d in enumerate(depot_ids)}
+    route_weeks = np.full((len(depot_ids), hubs), -1, dtype=np.int64)
     for k, r in enumerate(routes):
-        h = _ref(hub_idx, r["hub"], f"$.routes[{k}].hub", "hub")
+        h = _ref(index["hub"], r["hub"], f"$.routes[{k}].hub", "hub")
         d = depot_idx[r["origin"]]
         w = int(r["weeks"])
         if route_weeks[d, h] < 0 or w < route_weeks[d, h]:
             route_weeks[d, h] = w
+    return dict(depot_ids=depot_ids, route_weeks=route_weeks)
 
+
+def _deliveries(data: dict, index: dict[str, dict[str, int]], hubs: int) -> dict[str, Any]:
+    """Regions (named by deliveries only, sorted) and the fastest delivery per (hub, region)."""
     deliveries = data["deliveries"]
     region_ids = sorted({d["region"] for d in deliveries})
-    region_idx = {r: i for i, r in enumerate(region_ids)}
-    delivery_weeks = np.full((H, len(region_ids)), -1, dtype=np.int64)
+    index["region"] = region_idx = {r: i for i, r in enumerate(region_ids)}
+    delivery_weeks = np.full((hubs, len(region_ids)), -1, dtype=np.int64)
     for k, dl in enumerate(deliveries):
-        h = _ref(hub_idx, dl["hub"], f"$.deliveries[{k}].hub", "hub")
+        h = _ref(index["hub"], dl["hub"], f"$.deliveries[{k}].hub", "hub")
         r = region_idx[dl["region"]]
         w = int(dl["weeks"])
         if delivery_weeks[h, r] < 0 or w < delivery_weeks[h, r]:
             delivery_weeks[h, r] = w
+    return dict(region_ids=region_ids, delivery_weeks=delivery_weeks)
 
+
+def _needs(data: dict, weights: dict[str, float],
+           index: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """Needs: an item or a family, a known priority, a region some delivery reaches."""
     needs = data["needs"]
-    need_idx = _index(needs, "id", "$.needs")
+    index["need"] = _index(needs, "id", "$.needs")
     N = len(needs)
     need_item = np.full(N, -1, dtype=np.int64)
     need_family = np.full(N, -1, dtype=np.int64)
@@ -224,21 +287,29 @@ def parse_instance(data: Any) -> Instance:
     for n, need in enumerate(needs):
         p = f"$.needs[{n}]"
         if "item" in need:
-            need_item[n] = _ref(item_idx, need["item"], f"{p}.item", "item")
+            need_item[n] = _ref(index["item"], need["item"], f"{p}.item", "item")
         else:
-            need_family[n] = _ref(family_idx, need["family"], f"{p}.family", "family")
+            need_family[n] = _ref(index["family"], need["family"], f"{p}.family", "family")
         if need["priority"] not in weights:
             raise InstanceError(f"{p}.priority", f"unknown priority {need['priority']!r}")
         need_weight[n] = weights[need["priority"]]
-        _ref(region_idx, need["region"], f"{p}.region", "region (no delivery reaches it)")
-    need_qty = np.array([float(x["quantity"]) for x in needs], dtype=float)
-    need_due = np.array([int(x["due_week"]) for x in needs], dtype=np.int64)
-    need_region = np.array([region_idx[x["region"]] for x in needs], dtype=np.int64)
+        _ref(index["region"], need["region"], f"{p}.region", "region (no delivery reaches it)")
+    return dict(
+        need_ids=[x["id"] for x in needs],
+        need_item=need_item,
+        need_family=need_family,
+        need_qty=np.array([float(x["quantity"]) for x in needs], dtype=float),
+        need_weight=need_weight,
+        need_due=np.array([int(x["due_week"]) for x in needs], dtype=np.int64),
+        need_region=np.array([index["region"][x["region"]] for x in needs], dtype=np.int64),
+    )
 
+
+def _pledges(data: dict, index: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """Pledges: an item, a depot with a route, and their region and need restrictions."""
     pledges = data["pledges"]
-    pledge_idx = _index(pledges, "id", "$.pledges")
-    P = len(pledges)
-    R = len(region_ids)
+    index["pledge"] = _index(pledges, "id", "$.pledges")
+    P, N, R = len(pledges), len(index["need"]), len(index["region"])
     pledge_item = np.zeros(P, dtype=np.int64)
     pledge_depot = np.zeros(P, dtype=np.int64)
     region_ok = np.ones((P, R), dtype=bool)
@@ -246,46 +317,79 @@ def parse_instance(data: Any) -> Instance:
     allowed: list[int] = []
     for i, pl in enumerate(pledges):
         p = f"$.pledges[{i}]"
-        pledge_item[i] = _ref(item_idx, pl["item"], f"{p}.item", "item")
-        pledge_depot[i] = _ref(depot_idx, pl["origin"], f"{p}.origin", "depot (no route from it)")
+        pledge_item[i] = _ref(index["item"], pl["item"], f"{p}.item", "item")
+        pledge_depot[i] = _ref(index["depot"], pl["origin"], f"{p}.origin",
+                               "depot (no route from it)")
         if "regions" in pl:
             region_ok[i] = False
             for k, r in enumerate(pl["regions"]):
-                region_ok[i, _ref(region_idx, r, f"{p}.regions[{k}]", "region")] = True
+                region_ok[i, _ref(index["region"], r, f"{p}.regions[{k}]", "region")] = True
         if "needs" in pl:
             need_restricted[i] = True
             for k, nid in enumerate(pl["needs"]):
-                allowed.append(i * N + _ref(need_idx, nid, f"{p}.needs[{k}]", "need"))
-    pledge_qty = np.array([float(x["quantity"]) for x in pledges], dtype=float)
-    pledge_ready = np.array([int(x["available_week"]) for x in pledges], dtype=np.int64)
+                allowed.append(i * N + _ref(index["need"], nid, f"{p}.needs[{k}]", "need"))
+    return dict(
+        pledge_ids=[x["id"] for x in pledges],
+        pledge_item=pledge_item,
+        pledge_qty=np.array([float(x["quantity"]) for x in pledges], dtype=float),
+        pledge_ready=np.array([int(x["available_week"]) for x in pledges], dtype=np.int64),
+        pledge_depot=pledge_depot,
+        pledge_region_ok=region_ok,
+        pledge_need_restricted=need_restricted,
+        pledge_need_allowed=np.unique(np.array(allowed, dtype=np.int64)),
+    )
 
+
+def _funds(data: dict, index: dict[str, dict[str, int]],
+           item_lethal: np.ndarray) -> dict[str, Any]:
+    """Funds: which items each may buy (its ``items``, and ``non_lethal_only``)."""
     funds = data.get("funds", [])
-    fund_idx = _index(funds, "id", "$.funds")
-    F = len(funds)
-    I_ = len(items)
-    fund_item_ok = np.ones((F, I_), dtype=bool)
+    index["fund"] = _index(funds, "id", "$.funds")
+    fund_item_ok = np.ones((len(funds), len(index["item"])), dtype=bool)
     for f, fund in enumerate(funds):
         if "items" in fund:
             fund_item_ok[f] = False
             for k, it in enumerate(fund["items"]):
-                fund_item_ok[f, _ref(item_idx, it, f"$.funds[{f}].items[{k}]", "item")] = True
+                fund_item_ok[f, _ref(index["item"], it, f"$.funds[{f}].items[{k}]", "item")] = True
         if fund.get("non_lethal_only", False):
             fund_item_ok[f] &= ~item_lethal
-    fund_amount = np.array([float(x["amount_eur"]) for x in funds], dtype=float)
-    fund_available = np.array([int(x["available_week"]) for x in funds], dtype=np.int64)
+    return dict(
+        fund_ids=[x["id"] for x in funds],
+        fund_amount=np.array([float(x["amount_eur"]) for x in funds], dtype=float),
+        fund_available=np.array([int(x["available_week"]) for x in funds], dtype=np.int64),
+        fund_item_ok=fund_item_ok,
+    )
 
+
+def _offers(data: dict, index: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """Offers: an item, a depot with a route; ready ``lead_weeks`` after ``available_week``
+    (the buying fund's week comes on top, in build/supply.py)."""
     offers = data.get("offers", [])
-    offer_idx = _index(offers, "id", "$.offers")
+    index["offer"] = _index(offers, "id", "$.offers")
     O_ = len(offers)
     offer_item = np.zeros(O_, dtype=np.int64)
     offer_depot = np.zeros(O_, dtype=np.int64)
     for o, off in enumerate(offers):
         p = f"$.offers[{o}]"
-        offer_item[o] = _ref(item_idx, off["item"], f"{p}.item", "item")
-        offer_depot[o] = _ref(depot_idx, off["origin"], f"{p}.origin", "depot (no route from it)")
+        offer_item[o] = _ref(index["item"], off["item"], f"{p}.item", "item")
+        offer_depot[o] = _ref(index["depot"], off["origin"], f"{p}.origin",
+                              "depot (no route from it)")
     offer_available = np.array([int(x.get("available_week", 1)) for x in offers], dtype=np.int64)
-    offer_ready = offer_available + np.array([int(x["lead_weeks"]) for x in offers], dtype=np.int64)
+    return dict(
+        offer_ids=[x["id"] for x in offers],
+        offer_item=offer_item,
+        offer_price=np.array([float(x["unit_price_eur"]) for x in offers], dtype=float),
+        offer_max=np.array([float(x["max_quantity"]) for x in offers], dtype=float),
+        offer_ready=offer_available + np.array([int(x["lead_weeks"]) for x in offers],
+                                               dtype=np.int64),
+        offer_available=offer_available,
+        offer_depot=offer_depot,
+    )
 
+
+def _fixed(data: dict, index: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """Fixed allocations: a pledge, or a fund and an offer; a need, a hub, a ship week. Their
+    limits are checked once the instance is whole (:func:`_check_fixed`)."""
     fixed = data.get("fixed", [])
     K = len(fixed)
     fx = {k: np.full(K, -1, dtype=np.int64) for k in ("pledge", "fund", "offer", "need", "hub")}
@@ -294,58 +398,13 @@ def parse_instance(data: Any) -> Instance:
     for k, a in enumerate(fixed):
         p = f"$.fixed[{k}]"
         if "pledge" in a:
-            fx["pledge"][k] = _ref(pledge_idx, a["pledge"], f"{p}.pledge", "pledge")
+            fx["pledge"][k] = _ref(index["pledge"], a["pledge"], f"{p}.pledge", "pledge")
         else:
-            fx["fund"][k] = _ref(fund_idx, a["fund"], f"{p}.fund", "fund")
-            fx["offer"][k] = _ref(offer_idx, a["offer"], f"{p}.offer", "offer")
-        fx["need"][k] = _ref(need_idx, a["need"], f"{p}.need", "need")
-        fx["hub"][k] = _ref(hub_idx, a["hub"], f"{p}.hub", "hub")
-
-    inst = Instance(
-        raw=data,
-        name=str(data.get("name", "")),
-        horizon=T,
-        late_factor=late_factor,
-        weights=weights,
-        item_ids=[it["id"] for it in items],
-        item_family=item_family,
-        family_ids=family_ids,
-        item_ppu=item_ppu,
-        item_indivisible=item_indiv,
-        item_lethal=item_lethal,
-        hub_ids=[h["id"] for h in hubs],
-        hub_capacity=cap,
-        hub_open=open_,
-        depot_ids=depot_ids,
-        region_ids=region_ids,
-        route_weeks=route_weeks,
-        delivery_weeks=delivery_weeks,
-        need_ids=[x["id"] for x in needs],
-        need_item=need_item,
-        need_family=need_family,
-        need_qty=need_qty,
-        need_weight=need_weight,
-        need_due=need_due,
-        need_region=need_region,
-        pledge_ids=[x["id"] for x in pledges],
-        pledge_item=pledge_item,
-        pledge_qty=pledge_qty,
-        pledge_ready=pledge_ready,
-        pledge_depot=pledge_depot,
-        pledge_region_ok=region_ok,
-        pledge_need_restricted=need_restricted,
-        pledge_need_allowed=np.unique(np.array(allowed, dtype=np.int64)),
-        fund_ids=[x["id"] for x in funds],
-        fund_amount=fund_amount,
-        fund_available=fund_available,
-        fund_item_ok=fund_item_ok,
-        offer_ids=[x["id"] for x in offers],
-        offer_item=offer_item,
-        offer_price=np.array([float(x["unit_price_eur"]) for x in offers], dtype=float),
-        offer_max=np.array([float(x["max_quantity"]) for x in offers], dtype=float),
-        offer_ready=offer_ready,
-        offer_available=offer_available,
-        offer_depot=offer_depot,
+            fx["fund"][k] = _ref(index["fund"], a["fund"], f"{p}.fund", "fund")
+            fx["offer"][k] = _ref(index["offer"], a["offer"], f"{p}.offer", "offer")
+        fx["need"][k] = _ref(index["need"], a["need"], f"{p}.need", "need")
+        fx["hub"][k] = _ref(index["hub"], a["hub"], f"{p}.hub", "hub")
+    return dict(
         fixed_pledge=fx["pledge"],
         fixed_fund=fx["fund"],
         fixed_offer=fx["offer"],
@@ -353,19 +412,7 @@ def parse_instance(data: Any) -> Instance:
         fixed_hub=fx["hub"],
         fixed_ship=fixed_ship,
         fixed_qty=fixed_qty,
-        index={
-            "item": item_idx,
-            "hub": hub_idx,
-            "need": need_idx,
-            "pledge": pledge_idx,
-            "fund": fund_idx,
-            "offer": offer_idx,
-            "region": region_idx,
-            "depot": depot_idx,
-        },
     )
-    _check_fixed(inst)
-    return inst
 
 
 def _check_fixed(inst: Instance) -> None:
