@@ -99,10 +99,10 @@ class Replanner:
 
     def _start(self, edited: Instance) -> None:
         pl = self.planner
-        pl.t0 = time.perf_counter()
+        pl.limits.t0 = time.perf_counter()
         pl.inst = edited
         pl.master.inst = edited
-        pl.stats = {"columns_feasible": pl.count}
+        pl.stats = {"columns_feasible": pl.built.count}
 
     def _solve(self, greedy: bool) -> PlanResult:
         pl = self.planner

@@ -25,14 +25,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 
 from ..build.instance import Instance
-from ..build.model import layout, model_of, row_limits
-from ..build.purchase import aggregate, disaggregate, offer_supplies, purchases
+from ..build.model import Layout, layout, model_of, row_limits
+from ..build.purchase import Purchases, aggregate, disaggregate, offer_supplies, purchases
 from ..build.supply import (
+    Columns,
+    Supplies,
     concat,
     count_columns,
     fixed_columns,
@@ -83,44 +86,30 @@ def _too_large(inst: Instance, columns: int, t0: float, with_greedy: bool) -> Pl
     return res
 
 
-class Planner:
-    """One instance's solve, kept so that it can be re-planned warm (replan.py): the master LP
-    (with its basis), the pricer, and the limits."""
+@dataclass
+class Built:
+    """What the build stage made of the instance for this solve. Re-plans lower ``upper`` in
+    place (replan.py); the rest stays."""
 
-    def __init__(self, inst: Instance, time_limit: float = DEFAULT_TIME_LIMIT,
-                 gap: float = DEFAULT_GAP, with_greedy: bool = True,
-                 progress: Callable[[str, int], None] | None = None, sup=None,
-                 columns: int | None = None):
-        self.t0 = time.perf_counter()
-        self.say = progress or (lambda phase, percent: None)
-        self.inst, self.time_limit, self.gap, self.with_greedy = inst, time_limit, gap, with_greedy
-        self.pairs = supplies(inst) if sup is None else sup  # pledges and (fund, offer) pairs
-        self.count = count_columns(inst, self.pairs) if columns is None else columns
-        self.complete = self.count <= FULL_COLUMNS  # every column in the master
-        self.stats: dict = {"columns_feasible": self.count}
-        if self.complete:
-            self.sup, self.purchases = self.pairs, None
-        else:  # priced: purchases by offer (purchase.py)
-            self.purchases = purchases(inst, self.pairs)
-            self.sup = offer_supplies(inst, self.pairs, self.purchases)
-        self.lay = layout(inst, self.purchases)
-        limit, self.upper, self.fixed_value = row_limits(inst, self.lay)
-        self.fixed = fixed_columns(inst).columns
-        self.master = Master(inst, self.lay, limit, self.upper)
-        self.pricer = None if self.complete else Pricer(inst, self.sup, self.lay, self.upper)
-        # Pairs priced in per iteration: interior point time grows faster than the master,
-        # so about its rows.
-        self.per_iteration = max(2 * self.lay.rows, 5000)
-        self.greedy: PlanResult | None = None
-        self.bound = np.inf
-        self.lp_bound: float | None = None
-        self.lp_ok = False
-        self.projected = False  # the LP is the last one, cut down to the new limits
-        self.x_lp = self.y_lp = None  # the last LP solution and its duals
-        self.buys = np.zeros(0)  # and its buys (purchases by offer)
-        self.transport: Transport | None = None  # the Lagrangian subproblem (transport.py)
-        self.use_transport = (self.pricer is not None
-                              and len(self.pricer.pair_u) >= TRANSPORT_PAIRS)
+    pairs: Supplies  # pledges and (fund, offer) pairs, as the contract has them
+    count: int  # feasible columns
+    complete: bool  # every column in the master (else column generation)
+    sup: Supplies  # the master's supplies: ``pairs``, or purchases by offer
+    purchases: Purchases | None  # purchases by offer (build/purchase.py), when priced
+    lay: Layout
+    limit: np.ndarray  # each row's limit (the master's scaling)
+    upper: np.ndarray  # each row's upper bound, the fixed allocations taken out
+    fixed_value: float  # the fixed allocations' value
+    fixed: Columns  # the fixed allocations' columns
+
+
+@dataclass
+class Limits:
+    """The solve's clock and targets."""
+
+    t0: float  # when the solve (or the re-plan) started
+    time_limit: float
+    gap: float
 
     @property
     def deadline(self) -> float:
@@ -131,40 +120,183 @@ class Planner:
         """The time kept for crossover, rounding and repair: at most ``RESERVE``."""
         return min(0.25 * self.time_limit, RESERVE)
 
+
+@dataclass
+class Generation:
+    """The LP's solvers: the master (with its basis), and, when priced, the pricer and the
+    transportation subproblem."""
+
+    master: Master
+    pricer: Pricer | None
+    per_iteration: int  # pairs priced in per iteration
+    use_transport: bool  # columns from the subproblem (``TRANSPORT_PAIRS`` on)
+    transport: Transport | None = None  # the Lagrangian subproblem (transport.py)
+
+
+@dataclass
+class LastLP:
+    """The last LP solved: its solution, duals and buys, and what it proves."""
+
+    bound: float = np.inf
+    lp_bound: float | None = None  # the bound, once an LP was solved
+    ok: bool = False  # an LP solution is held
+    projected: bool = False  # the LP is the last one, cut down to the new limits
+    x: np.ndarray | None = None  # the last LP solution
+    y: np.ndarray | None = None  # and its duals
+    buys: np.ndarray = field(default_factory=lambda: np.zeros(0))  # purchases by offer
+
+
+@dataclass
+class _Round:
+    """One loop of :meth:`Planner.lp`: the method, the last optimal master (x, y, buys) and
+    its HiGHS solution (for crossover after a later master failed), the seconds."""
+
+    method: str
+    last: tuple | None = None
+    solution: highspy.HighsSolution | None = None
+    solve_s: float = 0.0  # the last master's solve
+    last_s: float = 0.0  # the last optimal master's
+    iterations: int = 0
+    pricing: float = 0.0
+
+
+class Planner:
+    """One instance's solve, kept so that it can be re-planned warm (replan.py). Its state, in
+    parts: ``built`` (the model's pieces), ``limits`` (time and gap), ``gen`` (the master LP
+    with its basis, the pricer, the subproblem), ``last`` (the last LP and its bound); then
+    the greedy plan and the statistics."""
+
+    def __init__(self, inst: Instance, time_limit: float = DEFAULT_TIME_LIMIT,
+                 gap: float = DEFAULT_GAP, with_greedy: bool = True,
+                 progress: Callable[[str, int], None] | None = None,
+                 sup: Supplies | None = None, columns: int | None = None):
+        self.limits = Limits(time.perf_counter(), time_limit, gap)
+        self.say = progress or (lambda phase, percent: None)
+        self.inst, self.with_greedy = inst, with_greedy
+        self.built = self._build(inst, sup, columns)
+        self.stats: dict = {"columns_feasible": self.built.count}
+        self.gen = self._generation(inst, self.built)
+        self.last = LastLP()
+        self.greedy: PlanResult | None = None
+
+    @staticmethod
+    def _build(inst: Instance, sup: Supplies | None, columns: int | None) -> Built:
+        pairs = supplies(inst) if sup is None else sup
+        count = count_columns(inst, pairs) if columns is None else columns
+        complete = count <= FULL_COLUMNS
+        if complete:
+            master_sup, pur = pairs, None
+        else:  # priced: purchases by offer (purchase.py)
+            pur = purchases(inst, pairs)
+            master_sup = offer_supplies(inst, pairs, pur)
+        lay = layout(inst, pur)
+        limit, upper, fixed_value = row_limits(inst, lay)
+        return Built(pairs, count, complete, master_sup, pur, lay, limit, upper, fixed_value,
+                     fixed_columns(inst).columns)
+
+    @staticmethod
+    def _generation(inst: Instance, b: Built) -> Generation:
+        master = Master(inst, b.lay, b.limit, b.upper)
+        pricer = None if b.complete else Pricer(inst, b.sup, b.lay, b.upper)
+        # Pairs priced in per iteration: interior point time grows faster than the master,
+        # so about its rows.
+        per_iteration = max(2 * b.lay.rows, 5000)
+        use_transport = pricer is not None and len(pricer.pair_u) >= TRANSPORT_PAIRS
+        return Generation(master, pricer, per_iteration, use_transport)
+
+    # The parts tests, benchmarks and re-plans read by name.
+    @property
+    def master(self) -> Master:
+        return self.gen.master
+
+    @property
+    def pricer(self) -> Pricer | None:
+        return self.gen.pricer
+
+    @property
+    def transport(self) -> Transport | None:
+        return self.gen.transport
+
+    @property
+    def pairs(self) -> Supplies:
+        return self.built.pairs
+
+    @property
+    def sup(self) -> Supplies:
+        return self.built.sup
+
+    @property
+    def purchases(self) -> Purchases | None:
+        return self.built.purchases
+
+    @property
+    def lay(self) -> Layout:
+        return self.built.lay
+
+    @property
+    def upper(self) -> np.ndarray:
+        return self.built.upper
+
+    @property
+    def fixed(self) -> Columns:
+        return self.built.fixed
+
+    @property
+    def fixed_value(self) -> float:
+        return self.built.fixed_value
+
+    @property
+    def x_lp(self) -> np.ndarray | None:
+        return self.last.x
+
+    @property
+    def y_lp(self) -> np.ndarray | None:
+        return self.last.y
+
+    @property
+    def lp_bound(self) -> float | None:
+        return self.last.lp_bound
+
     def run(self) -> PlanResult:
         """The first solve."""
         t = time.perf_counter()
-        if self.with_greedy or not self.complete:
+        if self.with_greedy or not self.built.complete:
             self.say("the greedy plan, for comparison", 20)
             self.greedy = solve_greedy(self.inst)
         self.stats["greedy_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        self.say(f"building the model ({self.count:,} feasible columns)", 22)
-        bound = np.inf
-        if self.complete:
-            self.master.add(free_columns(self.inst, self.sup))
-        else:  # the greedy plan's columns, and each supply's and need's best at zero prices
-            if self.greedy is not None:
-                free = select(self.greedy.cols, ~self.greedy.cols.fixed)
-                self.master.add(aggregate(self.inst, self.sup, free))
-            zero = np.zeros(self.lay.rows)
-            best = self.pricer.price(zero, top=1, weeks=1, limit=self.per_iteration)
-            self._add(best)
-            if self.use_transport:
-                # and the subproblem's at zero prices (and its bound), through each pair's
-                # two best hubs: the LP in fewer masters than through its best hub only
-                tol = 0.05 * self.gap * float(self.inst.total_weight)
-                sub = self._subproblem(zero, best, tol, hubs=2)
-                self._add(sub)
-                bound = sub.bound + self.fixed_value
+        self.say(f"building the model ({self.built.count:,} feasible columns)", 22)
+        bound = self._first_columns()
         self.stats["build_s"] = time.perf_counter() - t
         self.say("solving the LP relaxation (the bound)", 25)
         self.lp(warm=False, bound=bound)
         self.say("rounding to whole units and repairing", 50)
         return self.finish()
 
+    def _first_columns(self) -> float:
+        """The first master's columns: every column when the model is built whole; else the
+        greedy plan's, and each supply's and need's best at zero prices. Returns a bound
+        already proven (the subproblem's at zero prices), or infinity."""
+        if self.built.complete:
+            self.master.add(free_columns(self.inst, self.built.sup))
+            return np.inf
+        if self.greedy is not None:
+            free = select(self.greedy.cols, ~self.greedy.cols.fixed)
+            self.master.add(aggregate(self.inst, self.built.sup, free))
+        zero = np.zeros(self.built.lay.rows)
+        best = self.gen.pricer.price(zero, top=1, weeks=1, limit=self.gen.per_iteration)
+        self._add(best)
+        if not self.gen.use_transport:
+            return np.inf
+        # and the subproblem's at zero prices (and its bound), through each pair's two best
+        # hubs: the LP in fewer masters than through its best hub only
+        tol = 0.05 * self.limits.gap * float(self.inst.total_weight)
+        sub = self._subproblem(zero, best, tol, hubs=2)
+        self._add(sub)
+        return sub.bound + self.built.fixed_value
+
     def _add(self, priced: Priced) -> int:
-        cols = make_columns(self.inst, self.sup, priced.supply, priced.need, priced.hub,
+        cols = make_columns(self.inst, self.built.sup, priced.supply, priced.need, priced.hub,
                             priced.ship)
         return self.master.add(cols)
 
@@ -173,22 +305,27 @@ class Planner:
         """The Lagrangian bound at ``y`` by the transportation subproblem (transport.py), within
         ``tol``, and its columns. A new subproblem (the first, or limits or pairs changed by
         a re-plan) starts from the master's pairs and ``priced``'s."""
-        pricer = self.pricer
-        if self.transport is None or not self.transport.fits(pricer):
-            self.transport = pricer.transport()
+        pricer, gen = self.gen.pricer, self.gen
+        if gen.transport is None or not gen.transport.fits(pricer):
+            gen.transport = pricer.transport()
             seed = pricer.pairs_of(self.master.cols.supply, self.master.cols.need)
             if priced is not None:
                 seed = np.union1d(seed, pricer.pairs_of(priced.supply, priced.need))
             seed = seed[seed >= 0]
         else:  # its working sets stand
             seed = np.zeros(0, np.int64)
-        return pricer.lagrangian(y, self.transport, seed, self.deadline - self.reserve, tol,
-                                 hubs=hubs)
+        return pricer.lagrangian(y, gen.transport, seed,
+                                 self.limits.deadline - self.limits.reserve, tol, hubs=hubs)
 
     def _closed(self, value: float) -> bool:
         """Whether the bound is within a quarter of the gap of the master's ``value``."""
-        return bool(np.isfinite(self.bound)
-                    and self.bound - value <= 0.25 * self.gap * max(self.bound, 1e-12))
+        bound = self.last.bound
+        return bool(np.isfinite(bound)
+                    and bound - value <= 0.25 * self.limits.gap * max(bound, 1e-12))
+
+    def _time_left(self) -> float:
+        """The time left for the LP: the reserve is kept."""
+        return self.limits.deadline - self.limits.reserve - time.perf_counter()
 
     def lp(self, warm: bool, bound: float = np.inf) -> None:
         """Solve the master (warm: from its basis, after a change) and, unless it holds every
@@ -196,107 +333,137 @@ class Planner:
         less time is left than the last master took (each is larger), or a master fails
         (out of time): then the last one stands, its solution kept for crossover.
         ``bound``: one already proven for this instance (the subproblem's at zero prices)."""
-        t, master = time.perf_counter(), self.master
-        reserve = self.reserve
-
-        def time_left() -> float:  # for the LP: the reserve is kept
-            return self.deadline - reserve - time.perf_counter()
-
+        t, last = time.perf_counter(), self.last
         # a re-plan's changes only take away (a pledge, hub-weeks): the last LP solution,
         # cut down to the new limits, is a plan, and its bound still holds
-        previous = (self.x_lp, self.buys, self.bound) if warm and self.lp_ok else None
-        self.projected = False
-        self.bound, self.lp_ok, iterations, pricing = bound, False, 0, 0.0
-        method = ("dual" if warm else "primal") if self.complete or warm else "ipm"
-        if warm and not self.complete and not master.has_basis:
-            method = "ipm"  # the first solve stopped before its crossover: no basis to use
-        last, solve_s, last_s = None, 0.0, 0.0  # the last optimal master: (x, y, buys)
-        solution = None  # and its HiGHS solution, for crossover after a later one failed
+        previous = (last.x, last.buys, last.bound) if warm and last.ok else None
+        last.projected = False
+        last.bound, last.ok = bound, False
+        rnd = _Round(self._method(warm))
+        self._generate(rnd, warm)
+        self._keep(rnd)
+        left = self._time_left()
+        if last.ok and rnd.method == "ipm":
+            self._to_vertex(rnd, left)
+        last.lp_bound = last.bound if last.ok else None
+        if last.ok and not self.built.complete and left > 0:
+            self._near(rnd.last[1], self.limits.reserve)
+        if previous is not None and not last.ok:
+            # a warm LP that runs out of time would otherwise leave only the greedy plan, far
+            # below
+            last.x, last.buys, last.bound = previous
+            last.ok = last.projected = True
+            self.stats["lp_fallback"] = "the last plan's LP, cut down to the new limits"
+        self.stats.update(lp_s=time.perf_counter() - t, lp_iterations=rnd.iterations,
+                          pricing_s=rnd.pricing, lp_method=rnd.method)
+
+    def _method(self, warm: bool) -> str:
+        """The master's first method: primal simplex for the whole model, dual simplex from
+        the basis for a re-plan, interior point for the first masters of column generation
+        (and for a re-plan whose first solve stopped before its crossover: no basis)."""
+        complete = self.built.complete
+        method = ("dual" if warm else "primal") if complete or warm else "ipm"
+        if warm and not complete and not self.master.has_basis:
+            method = "ipm"
+        return method
+
+    def _generate(self, rnd: _Round, warm: bool) -> None:
+        """The loop: solve the master, price, add the columns that price out, until the bound
+        closes the gap, time runs short, or a master fails (``rnd`` keeps the last optimal)."""
+        master, last = self.master, self.last
         while True:
-            left = time_left()
-            if last is not None and left < solve_s:  # each master is larger than the last
+            left = self._time_left()
+            if rnd.last is not None and left < rnd.solve_s:  # each master is larger
                 self.stats["lp_stopped"] = "time"
                 break
-            iterations += 1
-            s0 = time.perf_counter()
-            if method == "dual":  # a warm re-plan: from the last basis, for a share of the time
-                status = master.solve(method, min(left, DUAL_SHARE * self.time_limit))
-                if status not in (highspy.HighsModelStatus.kOptimal,
-                                  highspy.HighsModelStatus.kModelEmpty):
-                    method = "ipm"  # and a crossover after it
-                    status = master.solve(method, time_left())
-            else:
-                status = master.solve(method, left)
-            solve_s = time.perf_counter() - s0
+            rnd.iterations += 1
+            status = self._solve_master(rnd, left)
             if status == highspy.HighsModelStatus.kModelEmpty:  # no column at all
-                last = (np.zeros(0), np.zeros(self.lay.rows), np.zeros(0))
-                self.bound = self.fixed_value
+                rnd.last = (np.zeros(0), np.zeros(self.built.lay.rows), np.zeros(0))
+                last.bound = self.built.fixed_value
                 break
             if status != highspy.HighsModelStatus.kOptimal:
                 self.stats["lp_status"] = master.h.modelStatusToString(status)
                 break
-            last = (master.x(), master.y(), master.buys())
-            solution, last_s = (master.solution() if method == "ipm" else None), solve_s
-            value = master.value() + self.fixed_value
-            if self.complete:
-                self.bound = value
+            rnd.last = (master.x(), master.y(), master.buys())
+            rnd.solution = master.solution() if rnd.method == "ipm" else None
+            rnd.last_s = rnd.solve_s
+            value = master.value() + self.built.fixed_value
+            if self.built.complete:
+                last.bound = value
                 break
             p = time.perf_counter()
-            new: list[Priced] = []
-            priced = None
-            if warm or not self.use_transport:
-                # the master's own prices: below TRANSPORT_PAIRS all it takes, and in a
-                # re-plan they find its few new columns cheaply
-                priced = self.pricer.price(last[1], limit=self.per_iteration)
-                self.bound = min(self.bound, priced.bound + self.fixed_value)
-                new.append(priced)
-            if self.use_transport and not self._closed(value):
-                # The subproblem's bound is far tighter than the pricer's, and its pairs
-                # are the columns the master wants (priced columns alone stay short).
-                sub = self._subproblem(last[1], priced, 0.05 * self.gap * value)
-                self.bound = min(self.bound, sub.bound + self.fixed_value)
-                new.append(sub)
-            pricing += time.perf_counter() - p
+            new = self._price(rnd.last[1], value, warm)
+            rnd.pricing += time.perf_counter() - p
             if self._closed(value):
                 break
-            if time_left() < solve_s:
+            if self._time_left() < rnd.solve_s:
                 self.stats["lp_stopped"] = "time"  # the next would not be solved in time
                 break
             if sum(self._add(q) for q in new) == 0:
                 break
-            if warm and method != "ipm":
-                method = "primal"  # columns added: the basis stays primal feasible
-        self.lp_ok = last is not None
-        if self.lp_ok and len(master) > len(last[0]):
-            # columns added for a master that failed or never ran: the last one stands
-            master.truncate(len(last[0]))
-        self.x_lp = None if last is None else last[0]
-        self.y_lp = None if last is None else last[1]
-        self.buys = np.zeros(0) if last is None else last[2]
-        left = time_left()
-        if self.lp_ok and method == "ipm":
-            # crossover takes a fraction of an interior solve; it may take three quarters of
-            # the reserve, as rounding from an interior point costs more (the LP rounded down
-            # from it lost much of its value)
-            if solution is not None and left + 0.75 * reserve > 0.25 * last_s:
-                c = time.perf_counter()
-                if master.crossover(left + 0.75 * reserve, solution):
-                    self.x_lp, self.buys = master.x(), master.buys()
-                self.stats["crossover_s"] = time.perf_counter() - c
-            else:  # an interior point: what is almost zero is zero (every row still holds)
-                scale = master.col_scale[: len(self.x_lp)]
-                self.x_lp = np.where(self.x_lp > 1e-6 * scale, self.x_lp, 0.0)
-        self.lp_bound = self.bound if self.lp_ok else None
-        if self.lp_ok and not self.complete and left > 0:
-            self._near(last[1], reserve)
-        if previous is not None and not self.lp_ok:
-            # a warm LP that runs out of time would otherwise leave only the greedy plan, far
-            # below
-            self.x_lp, self.buys, self.bound = previous
-            self.lp_ok = self.projected = True
-            self.stats["lp_fallback"] = "the last plan's LP, cut down to the new limits"
-        self.stats.update(lp_s=time.perf_counter() - t, lp_iterations=iterations,
-                          pricing_s=pricing, lp_method=method)
+            if warm and rnd.method != "ipm":
+                rnd.method = "primal"  # columns added: the basis stays primal feasible
+
+    def _solve_master(self, rnd: _Round, left: float) -> highspy.HighsModelStatus:
+        """One master solve by ``rnd.method``; a warm re-plan's dual simplex gets a share of
+        the time limit, then interior point (and a crossover after it) takes over."""
+        master = self.master
+        s0 = time.perf_counter()
+        if rnd.method == "dual":
+            status = master.solve(rnd.method, min(left, DUAL_SHARE * self.limits.time_limit))
+            if status not in (highspy.HighsModelStatus.kOptimal,
+                              highspy.HighsModelStatus.kModelEmpty):
+                rnd.method = "ipm"
+                status = master.solve(rnd.method, self._time_left())
+        else:
+            status = master.solve(rnd.method, left)
+        rnd.solve_s = time.perf_counter() - s0
+        return status
+
+    def _price(self, y: np.ndarray, value: float, warm: bool) -> list[Priced]:
+        """The columns that price out at the master's duals ``y``, and the bound they prove."""
+        last, gen = self.last, self.gen
+        new: list[Priced] = []
+        priced = None
+        if warm or not gen.use_transport:
+            # the master's own prices: below TRANSPORT_PAIRS all it takes, and in a
+            # re-plan they find its few new columns cheaply
+            priced = gen.pricer.price(y, limit=gen.per_iteration)
+            last.bound = min(last.bound, priced.bound + self.built.fixed_value)
+            new.append(priced)
+        if gen.use_transport and not self._closed(value):
+            # The subproblem's bound is far tighter than the pricer's, and its pairs
+            # are the columns the master wants (priced columns alone stay short).
+            sub = self._subproblem(y, priced, 0.05 * self.limits.gap * value)
+            last.bound = min(last.bound, sub.bound + self.built.fixed_value)
+            new.append(sub)
+        return new
+
+    def _keep(self, rnd: _Round) -> None:
+        """The last optimal master stands: columns added for one that failed or never ran
+        are dropped, and its solution, duals and buys are kept."""
+        last, master = self.last, self.master
+        last.ok = rnd.last is not None
+        if last.ok and len(master) > len(rnd.last[0]):
+            master.truncate(len(rnd.last[0]))
+        last.x = None if rnd.last is None else rnd.last[0]
+        last.y = None if rnd.last is None else rnd.last[1]
+        last.buys = np.zeros(0) if rnd.last is None else rnd.last[2]
+
+    def _to_vertex(self, rnd: _Round, left: float) -> None:
+        """From the interior point to a vertex: crossover, which may take three quarters of
+        the reserve (rounding from an interior point costs more), or, without the time or a
+        solution, what is almost zero made zero (every row still holds)."""
+        last, master, reserve = self.last, self.master, self.limits.reserve
+        if rnd.solution is not None and left + 0.75 * reserve > 0.25 * rnd.last_s:
+            c = time.perf_counter()
+            if master.crossover(left + 0.75 * reserve, rnd.solution):
+                last.x, last.buys = master.x(), master.buys()
+            self.stats["crossover_s"] = time.perf_counter() - c
+        else:
+            scale = master.col_scale[: len(last.x)]
+            last.x = np.where(last.x > 1e-6 * scale, last.x, 0.0)
 
     def _near(self, y: np.ndarray, reserve: float) -> None:
         """Columns nearly as good as the LP's at duals ``y``, for the repair MIPs to move
@@ -304,12 +471,12 @@ class Planner:
         them price out: primal simplex from the basis takes them in, so that the basis a
         re-plan starts from is dual feasible again (else its dual simplex runs long)."""
         master = self.master
-        added = self._add(self.pricer.price(y, top=3, weeks=2, tol=-NEAR))
-        left = self.deadline - reserve - time.perf_counter()
+        added = self._add(self.gen.pricer.price(y, top=3, weeks=2, tol=-NEAR))
+        left = self.limits.deadline - reserve - time.perf_counter()
         if added and master.has_basis and left > 0:
             s0 = time.perf_counter()
             if master.solve("primal", left) == highspy.HighsModelStatus.kOptimal:
-                self.x_lp, self.buys = master.x(), master.buys()
+                self.last.x, self.last.buys = master.x(), master.buys()
             self.stats["lp_near_s"] = time.perf_counter() - s0
         elif added:
             # no time to take them in: a re-plan's dual simplex from this basis ran out of
@@ -318,65 +485,66 @@ class Planner:
 
     def finish(self) -> PlanResult:
         """Round and repair the master's LP solution into a plan; status and gap."""
-        inst, stats, gap = self.inst, self.stats, self.gap
+        inst, stats, gap = self.inst, self.stats, self.limits.gap
+        last, built = self.last, self.built
         held = np.zeros(len(self.master))
-        if self.lp_ok:
-            held[: len(self.x_lp)] = self.x_lp
+        if last.ok:
+            held[: len(last.x)] = last.x
         cols = self.master.columns()
-        if self.purchases is not None:  # back to (fund, offer) columns
-            cols, held = disaggregate(inst, self.pairs, self.purchases, cols, held, self.buys)
-        cols = concat(cols, self.fixed)
-        model = model_of(inst, self.pairs, cols)
+        if built.purchases is not None:  # back to (fund, offer) columns
+            cols, held = disaggregate(inst, built.pairs, built.purchases, cols, held, last.buys)
+        cols = concat(cols, built.fixed)
+        model = model_of(inst, built.pairs, cols)
         rows, ncols = model.shape
         stats.update(rows=rows, columns=ncols, nonzeros=int(model.matrix.nnz))
         trivial = float(inst.total_weight)  # coverage 1.0 bounds every plan
         status, x, bound = Status.ERROR, None, trivial
-        if self.lp_ok:
-            bound = min(self.bound, trivial)
-            x_lp = np.concatenate([held, self.fixed.lower])
-            if self.projected:
+        if last.ok:
+            bound = min(last.bound, trivial)
+            x_lp = np.concatenate([held, built.fixed.lower])
+            if last.projected:
                 x_lp = within_rows(model, x_lp)
             if not model.integer.any():  # the LP is the plan (the last one's, filled up)
                 status, x = Status.OPTIMAL, x_lp
-                if self.projected:
+                if last.projected:
                     status, x = Status.TIME_LIMIT, fill(model, x_lp)
             else:
                 t = time.perf_counter()
-                x, dual, status = round_and_repair(model, x_lp, bound, gap, self.deadline,
+                x, dual, status = round_and_repair(model, x_lp, bound, gap, self.limits.deadline,
                                                     stats)
                 stats["repair_s"] = time.perf_counter() - t
-                if dual is not None and self.complete:  # else it bounds the columns held only
+                if dual is not None and built.complete:  # else it bounds the columns held only
                     bound = min(bound, dual)
         elif stats.get("lp_status") == "Time limit reached":
             status = Status.TIME_LIMIT
         greedy = self.greedy if self.with_greedy else None
-        if (x is None or self.projected) and self.greedy is None:
+        if (x is None or last.projected) and self.greedy is None:
             # a re-plan skips greedy, but needs a fallback
             greedy = self.greedy = solve_greedy(inst)
         note, res = "", None
         if x is not None:
-            res = PlanResult(inst, cols, clean(model, x), status, bound, lp_bound=self.lp_bound)
+            res = PlanResult(inst, cols, clean(model, x), status, bound, lp_bound=last.lp_bound)
         if greedy is not None and (res is None or res.value < greedy.value - 1e-9):
             note = "the solver returned no better plan; this is the greedy plan"
             res = PlanResult(inst, greedy.cols, greedy.quantity, status, bound,
-                             lp_bound=self.lp_bound)
+                             lp_bound=last.lp_bound)
         if res is None:
             res = PlanResult(inst, cols, np.zeros(ncols), Status.ERROR, bound,
-                             lp_bound=self.lp_bound)
+                             lp_bound=last.lp_bound)
         # The status says what the bound proves about the plan returned.
-        if res.status == Status.OPTIMAL or note or self.projected:
+        if res.status == Status.OPTIMAL or note or last.projected:
             if res.gap <= 1e-9:
                 res.status = Status.OPTIMAL
             elif res.gap <= gap + 1e-9:
                 res.status = Status.GAP_LIMIT
-            elif self.projected:  # the LP ran out of time
+            elif last.projected:  # the LP ran out of time
                 res.status = Status.TIME_LIMIT
             elif res.status != Status.TIME_LIMIT:
                 res.status = Status.ERROR
         res.note = note
         res.stats = dict(stats)
         res.greedy_value = greedy.value if greedy is not None else None
-        res.seconds = time.perf_counter() - self.t0
+        res.seconds = time.perf_counter() - self.limits.t0
         return res
 
 
@@ -398,5 +566,5 @@ def solve(
     if columns > MAX_COLUMNS:
         return _too_large(inst, columns, t0, with_greedy)
     planner = Planner(inst, time_limit, gap, with_greedy, progress, sup=sup, columns=columns)
-    planner.t0 = t0
+    planner.limits.t0 = t0
     return planner.run()
