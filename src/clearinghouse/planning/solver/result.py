@@ -44,6 +44,7 @@ class PlanResult:
 
     @property
     def values(self) -> np.ndarray:
+        """Each column's value: quantity times unit value."""
         return self.quantity * self.cols.unit_value
 
     @property
@@ -53,16 +54,20 @@ class PlanResult:
 
     @property
     def coverage(self) -> float:
+        """The value over the total priority weight, within 0..1."""
         total = self.inst.total_weight
         return min(max(self.value / total, 0.0), 1.0) if total > 0 else 1.0
 
     @property
     def gap(self) -> float:
+        """How far the value is below the bound, relative to the bound (0 when the bound is 0)."""
         if self.bound <= EPS:
             return 0.0
         return max((self.bound - self.value) / self.bound, 0.0)
 
     def allocations(self) -> list[dict]:
+        """The plan's ``allocations``: one entry per column with a quantity, as the contract
+        writes them."""
         inst, c = self.inst, self.cols
         out = []
         vals = self.values
@@ -95,6 +100,7 @@ class PlanResult:
         return allocated, on_time
 
     def to_plan(self, unmet: list[dict] | None = None) -> dict:
+        """The plan document (``clearinghouse-plan/1``); ``unmet`` is computed unless given."""
         plan = {
             "format": "clearinghouse-plan/1",
             "status": str(self.status),

@@ -124,6 +124,7 @@ class Instance:
 
     @property
     def total_weight(self) -> float:
+        """The sum of the needs' priority weights: the value of full coverage."""
         return float(self.need_weight.sum())
 
 

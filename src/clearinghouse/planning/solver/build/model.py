@@ -70,6 +70,8 @@ def max_lp(cost: np.ndarray, matrix: sp.csc_matrix, row_upper: np.ndarray,
 
 @dataclass(frozen=True)
 class Model:
+    """The model over a set of columns: its matrix, rows' limits and kinds, and which columns
+    are integral."""
     inst: Instance
     sup: Supplies
     cols: Columns
@@ -81,6 +83,7 @@ class Model:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(rows, columns)."""
         return self.matrix.shape
 
 
@@ -152,33 +155,41 @@ class Layout:
 
     @property
     def pledge0(self) -> int:
+        """The first pledge row."""
         return self.needs
 
     @property
     def offer0(self) -> int:
+        """The first offer row."""
         return self.pledge0 + self.pledges
 
     @property
     def fund0(self) -> int:
+        """The first fund budget row."""
         return self.offer0 + self.offers
 
     @property
     def hub0(self) -> int:
+        """The first hub-week row."""
         return self.fund0 + self.funds
 
     @property
     def class0(self) -> int:
+        """The first offer-and-class row (purchases by offer)."""
         return self.hub0 + self.hubs * self.weeks
 
     @property
     def rows(self) -> int:
+        """The number of rows."""
         return self.class0 + (self.purchases.classes if self.purchases is not None else 0)
 
     def hub_week(self, hub: np.ndarray, week: np.ndarray) -> np.ndarray:
+        """The rows of (hub, week) pairs."""
         return self.hub0 + hub * self.weeks + week - 1
 
 
 def layout(inst: Instance, purchases: Purchases | None = None) -> Layout:
+    """The rows of ``inst``'s master LP (with purchases by offer when given)."""
     return Layout(
         len(inst.need_ids), len(inst.pledge_ids), len(inst.offer_ids), len(inst.fund_ids),
         len(inst.hub_ids), inst.horizon, purchases,

@@ -43,6 +43,7 @@ class Purchases:
 
     @property
     def classes(self) -> int:
+        """The number of (offer, readiness class) rows."""
         return len(self.class_offer)
 
     def class_of(self, offer: np.ndarray, tau: np.ndarray) -> np.ndarray:

@@ -35,6 +35,7 @@ def expand_ranges(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.n
 
 @dataclass(frozen=True)
 class Supplies:
+    """Pledges and (fund, offer) purchases as one list of supplies (arrays, one entry each)."""
     pledge: np.ndarray  # -1 for purchases
     fund: np.ndarray  # -1 for pledges
     offer: np.ndarray
@@ -47,6 +48,7 @@ class Supplies:
 
 
 def supplies(inst: Instance) -> Supplies:
+    """Every pledge, then every (fund, offer) pair whose fund may buy the offer's item."""
     P = len(inst.pledge_ids)
     F, O_ = len(inst.fund_ids), len(inst.offer_ids)
     f, o = (
@@ -102,6 +104,7 @@ def compatible_pairs(
 
 @dataclass(frozen=True)
 class Columns:
+    """Columns (supply, need, hub, ship week) as arrays, with their arrival, value and bounds."""
     supply: np.ndarray  # index into Supplies, -1 for fixed columns
     pledge: np.ndarray
     fund: np.ndarray
@@ -121,12 +124,15 @@ class Columns:
 
 
 def unit_values(inst: Instance, need: np.ndarray, arrival: np.ndarray) -> np.ndarray:
+    """The contract's value of one unit for ``need`` arriving in ``arrival``: weight /
+    quantity, times the late factor per week late."""
     late = np.maximum(arrival - inst.need_due[need], 0)
     base = inst.need_weight[need] / inst.need_qty[need]
     return base * np.power(inst.late_factor, late.astype(float))
 
 
 def free_columns(inst: Instance, sup: Supplies) -> Columns:
+    """Every feasible column of ``sup`` (the fixed allocations not included)."""
     si, n = compatible_pairs(inst, sup)
     H = len(inst.hub_ids)
     si = np.repeat(si, H)
@@ -188,6 +194,8 @@ def take(arr: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class FixedColumns:
+    """The fixed allocations as columns, with the problem of each that breaks a rule (empty
+    when none)."""
     columns: Columns
     item: np.ndarray
     arrival: np.ndarray
@@ -292,6 +300,7 @@ def select(cols: Columns, idx: np.ndarray) -> Columns:
 
 
 def concat(*parts: Columns) -> Columns:
+    """The columns of ``parts``, one after the other."""
     return Columns(
         **{
             name: np.concatenate([getattr(p, name) for p in parts])

@@ -61,6 +61,7 @@ class Network:
 
 @dataclass
 class Analysis:
+    """The facts of :func:`analyse` for the uncovered needs, with the lookups :mod:`.unmet` uses."""
     inst: Instance
     net: Network
     # supplies (pledges, then every fund x offer)
@@ -86,6 +87,7 @@ class Analysis:
     # used up by others)
 
     def n_pledges(self) -> int:
+        """The number of pledges (supply keys below it are pledges)."""
         return len(self.inst.pledge_ids)
 
     def purchase(self, k: int) -> tuple[int, int]:

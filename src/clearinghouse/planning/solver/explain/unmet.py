@@ -28,6 +28,8 @@ Asks of different kinds on one need are alternatives, not a sum.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from ..result import PlanResult, Status
@@ -98,12 +100,13 @@ def count(x: float, word: str = "unit") -> str:
 
 
 def names(ids: list[str], limit: int = LIST) -> str:
+    """Up to ``limit`` ids, then "and k more"."""
     if len(ids) <= limit:
         return ", ".join(ids)
     return ", ".join(ids[:limit]) + f" and {len(ids) - limit} more"
 
 
-def week_ranges(weeks) -> str:
+def week_ranges(weeks: Iterable[int]) -> str:
     """[2, 3, 4, 7] -> '2–4, 7'."""
     runs: list[list[int]] = []
     for w in sorted({int(x) for x in weeks}):

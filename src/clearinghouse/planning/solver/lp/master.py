@@ -151,18 +151,22 @@ class Master:
         return self.has_basis
 
     def value(self) -> float:
+        """The master's objective (without the fixed allocations)."""
         return float(self.h.getInfo().objective_function_value)
 
     def x(self) -> np.ndarray:
+        """The master's solution, unscaled."""
         if len(self) == 0:
             return np.zeros(0)
         value = np.asarray(self.h.getSolution().col_value)[self.static :]
         return np.maximum(value, 0.0) * self.col_scale
 
     def y(self) -> np.ndarray:
+        """The master's row duals, unscaled."""
         return np.maximum(np.asarray(self.h.getSolution().row_dual), 0.0) / self.row_scale
 
     def set_row_upper(self, rows: np.ndarray, upper: np.ndarray) -> None:
+        """New upper bounds for ``rows`` (a re-plan's change)."""
         rows = np.asarray(rows, dtype=np.int32)
         self.h.changeRowsBounds(len(rows), rows, np.full(len(rows), -INF),
                                 np.asarray(upper, float) / self.row_scale[rows])

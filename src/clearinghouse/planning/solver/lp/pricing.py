@@ -94,6 +94,7 @@ class Pricer:
         self.pair_flow = self.flow_row[self.pair_u] >= 0
 
     def set_upper(self, upper: np.ndarray) -> None:
+        """New row upper bounds (a re-plan's change)."""
         self.upper = upper
         self.supply_upper = supply_limits(self.inst, self.sup, self.lay, upper)
 

@@ -113,6 +113,7 @@ class Limits:
 
     @property
     def deadline(self) -> float:
+        """When the solve must end."""
         return self.t0 + self.time_limit
 
     @property
@@ -207,54 +208,67 @@ class Planner:
     # The parts tests, benchmarks and re-plans read by name.
     @property
     def master(self) -> Master:
+        """``gen.master``."""
         return self.gen.master
 
     @property
     def pricer(self) -> Pricer | None:
+        """``gen.pricer``."""
         return self.gen.pricer
 
     @property
     def transport(self) -> Transport | None:
+        """``gen.transport``."""
         return self.gen.transport
 
     @property
     def pairs(self) -> Supplies:
+        """``built.pairs``."""
         return self.built.pairs
 
     @property
     def sup(self) -> Supplies:
+        """``built.sup``."""
         return self.built.sup
 
     @property
     def purchases(self) -> Purchases | None:
+        """``built.purchases``."""
         return self.built.purchases
 
     @property
     def lay(self) -> Layout:
+        """``built.lay``."""
         return self.built.lay
 
     @property
     def upper(self) -> np.ndarray:
+        """``built.upper``."""
         return self.built.upper
 
     @property
     def fixed(self) -> Columns:
+        """``built.fixed``."""
         return self.built.fixed
 
     @property
     def fixed_value(self) -> float:
+        """``built.fixed_value``."""
         return self.built.fixed_value
 
     @property
     def x_lp(self) -> np.ndarray | None:
+        """``last.x``."""
         return self.last.x
 
     @property
     def y_lp(self) -> np.ndarray | None:
+        """``last.y``."""
         return self.last.y
 
     @property
     def lp_bound(self) -> float | None:
+        """``last.lp_bound``."""
         return self.last.lp_bound
 
     def run(self) -> PlanResult:

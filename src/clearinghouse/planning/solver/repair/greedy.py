@@ -24,6 +24,7 @@ from ..result import EPS, PlanResult, Status
 
 
 def solve_greedy(inst: Instance) -> PlanResult:
+    """The first-come-first-served plan of ``inst`` (status ``greedy``), as the module says."""
     sup = supplies(inst)
     fixed = fixed_columns(inst).columns
     T = inst.horizon
