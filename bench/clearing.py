@@ -51,7 +51,7 @@ def child(path: str, time_limit: float) -> dict:
     """One case, in this process: solve (keeping the model), then re-plan after each change,
     warm and cold."""
     from clearinghouse.planning.solver import parse_instance
-    from clearinghouse.planning.solver.replan import Replanner
+    from clearinghouse.planning.solver.lp.replan import Replanner
 
     data = json.loads(Path(path).read_text())
     t = time.perf_counter()

@@ -1,6 +1,6 @@
 """The LP two ways on generated instances: column generation over the pledge-level columns (what
-the solver does) against the time-expanded network aggregated by item (planning/solver/
-network.py), whose LP is the same.
+the solver does) against the time-expanded network aggregated by item (bench/network_lp.py,
+research code the solver does not use), whose LP is the same.
 
     .venv/bin/python bench/network.py [--generate 0.5,1] [--time-limit S] [--seed N]
 
@@ -12,14 +12,19 @@ of the two times.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: the repo root makes ``bench`` a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def measure(scale: float, seed: int, time_limit: float) -> dict:
+    from bench.network_lp import build_network, solve_network
     from clearinghouse.planning.solver import parse_instance
     from clearinghouse.planning.solver.generate import generate_instance
-    from clearinghouse.planning.solver.network import build_network, solve_network
-    from clearinghouse.planning.solver.solve import FULL_COLUMNS, Planner
+    from clearinghouse.planning.solver.lp.solve import FULL_COLUMNS, Planner
 
     inst = parse_instance(generate_instance(scale, seed))
     planner = Planner(inst, time_limit=time_limit, with_greedy=False,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 
-from clearinghouse.planning.solver.instance import load_schema
+from clearinghouse.planning.solver.build.instance import load_schema
 
 EXAMPLES = Path(__file__).parent / "examples"
 

@@ -3,10 +3,10 @@
 See the contract in ``schemas/`` (copied from ``shared/clearing``).
 """
 
-from .greedy import solve_greedy
-from .instance import Instance, InstanceError, load_instance, parse_instance
+from .build.instance import Instance, InstanceError, load_instance, parse_instance
+from .lp.solve import solve
+from .repair.greedy import solve_greedy
 from .result import PlanResult
-from .solve import solve
 
 __all__ = [
     "Instance",

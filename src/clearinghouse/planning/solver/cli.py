@@ -14,11 +14,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .instance import InstanceError, load_instance
-from .solve import DEFAULT_GAP, DEFAULT_TIME_LIMIT, solve
+from .build.instance import InstanceError, load_instance
+from .lp.solve import DEFAULT_GAP, DEFAULT_TIME_LIMIT, solve
 
 
 def parser() -> argparse.ArgumentParser:
+    """The command line of ``clearinghouse solve``."""
     p = argparse.ArgumentParser(
         prog="clearinghouse solve", description="Solve a clearing instance (no database)."
     )
@@ -42,6 +43,8 @@ def _write(path: str, plan: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Solve an instance file and write the plan; the exit code: 0, or 2 for bad arguments or
+    an unreadable or invalid instance."""
     args = parser().parse_args(argv)
     if args.time_limit <= 0 or not (0 <= args.gap < 1):
         print("error: --time-limit must be > 0 and --gap in [0, 1)", file=sys.stderr)

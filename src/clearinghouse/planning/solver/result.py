@@ -1,15 +1,30 @@
-"""The result of a solve (optimal or greedy) and its plan JSON (``clearinghouse-plan/1``)."""
+"""The result of a solve (optimal or greedy) and its plan JSON (``clearinghouse-plan/1``).
+
+The top of the solver: the plan document it writes includes the explain stage's ``unmet``.
+"""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .instance import Instance
-from .supply import Columns
+from .build.instance import Instance
+from .build.supply import Columns
 
 EPS = 1e-9
+
+
+class Status(enum.StrEnum):
+    """What the bound proves about a plan: the contract's ``status`` (plan schema), plus
+    ``GREEDY``, the greedy plan's own, which a solve never returns."""
+
+    OPTIMAL = "optimal"  # gap 0
+    GAP_LIMIT = "gap_limit"  # within the target gap
+    TIME_LIMIT = "time_limit"  # out of time before the gap was reached
+    ERROR = "error"  # no plan the bound vouches for (the greedy one, or none)
+    GREEDY = "greedy"  # solve_greedy's plan, not a solve's
 
 
 @dataclass
@@ -19,7 +34,7 @@ class PlanResult:
     inst: Instance
     cols: Columns
     quantity: np.ndarray
-    status: str  # optimal | time_limit | gap_limit | error
+    status: Status
     bound: float
     lp_bound: float | None = None
     seconds: float = 0.0
@@ -29,6 +44,7 @@ class PlanResult:
 
     @property
     def values(self) -> np.ndarray:
+        """Each column's value: quantity times unit value."""
         return self.quantity * self.cols.unit_value
 
     @property
@@ -38,16 +54,20 @@ class PlanResult:
 
     @property
     def coverage(self) -> float:
+        """The value over the total priority weight, within 0..1."""
         total = self.inst.total_weight
         return min(max(self.value / total, 0.0), 1.0) if total > 0 else 1.0
 
     @property
     def gap(self) -> float:
+        """How far the value is below the bound, relative to the bound (0 when the bound is 0)."""
         if self.bound <= EPS:
             return 0.0
         return max((self.bound - self.value) / self.bound, 0.0)
 
     def allocations(self) -> list[dict]:
+        """The plan's ``allocations``: one entry per column with a quantity, as the contract
+        writes them."""
         inst, c = self.inst, self.cols
         out = []
         vals = self.values
@@ -80,9 +100,10 @@ class PlanResult:
         return allocated, on_time
 
     def to_plan(self, unmet: list[dict] | None = None) -> dict:
+        """The plan document (``clearinghouse-plan/1``); ``unmet`` is computed unless given."""
         plan = {
             "format": "clearinghouse-plan/1",
-            "status": self.status,
+            "status": str(self.status),
             "value": self.value,
             "coverage": self.coverage,
             "bound": float(self.bound),
@@ -97,7 +118,7 @@ class PlanResult:
             plan["note"] = self.note
         plan["allocations"] = self.allocations()
         if unmet is None:
-            from .unmet import unmet_needs
+            from .explain.unmet import unmet_needs
 
             unmet = unmet_needs(self)
         plan["unmet"] = unmet
