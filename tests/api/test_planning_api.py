@@ -334,7 +334,8 @@ LEAKY = [
     {"code": "taken_by_higher_value", "message": "compatible supply is allocated to N999",
      "would_close": "30 units ready at POL depot 1 via rze by week 4"},
     {"code": "<b>new code</b>", "message": "a message of a code the API does not know"},
-    # As the solver writes them (planning/solver/explain/unmet.py): text naming depot, hub and weeks.
+    # As the solver writes them (planning/solver/explain/unmet.py): text naming depot, hub and
+    # weeks.
     {"code": "too_late", "message": "pledge P9 from POL depot 1 arrives in week 12",
      "would_close": "30 more of item I7 ready at depot POL depot 1 by week 4 (route to hub rze "
                     "1 week, handled there in week 5, delivery to region west 1 week)",
