@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from clearinghouse.parties.models import OrganisationKind
@@ -12,6 +13,13 @@ from .planning.world import world  # noqa: F401 (the planning world, a fixture f
 def fast_password_hasher(settings):
     """The factories hash a password for every user; PBKDF2 would dominate the suite's time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def client_for(user) -> Client:
+    """A client signed in as ``user`` that answers server errors with a 500 page."""
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture

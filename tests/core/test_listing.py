@@ -10,6 +10,7 @@ from django.urls import reverse
 from clearinghouse.needs.models import NeedState, Priority
 from clearinghouse.pledges.models import PledgeKind, PledgeState
 from clearinghouse.security.roles import Classification
+from tests.conftest import client_for
 from tests.factories import (
     BackfillOrderFactory,
     FamilyFactory,
@@ -22,7 +23,6 @@ from tests.factories import (
     UserFactory,
     in_days,
 )
-from tests.pages.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 C = Classification
