@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -20,6 +22,23 @@ def client_for(user) -> Client:
     client = Client(raise_request_exception=False)
     client.force_login(user)
     return client
+
+
+def shown(reply) -> list[int]:
+    """The pks of the rows a list page shows, in order."""
+    assert reply.status_code == 200, reply.status_code
+    return [row["pk"] for row in reply.context["rows"]]
+
+
+def table(reply) -> str:
+    """A list page's table (the filter form lists every organisation and item by name)."""
+    text = reply.content.decode()
+    return text[text.index("<table"):text.index("</table>")]
+
+
+def banner(reply) -> int:
+    """The level of a page's classification banner."""
+    return int(re.search(r'class="banner level-(\d)"', reply.content.decode()).group(1))
 
 
 @pytest.fixture
@@ -70,3 +89,10 @@ def donor(donor_org):
         organisation=donor_org, roles=[Role.DONOR_REPRESENTATIVE],
         clearance=Classification.RESTRICTED,
     )
+
+
+@pytest.fixture
+def other_donor():
+    """Sweden's donor, cleared RESTRICTED: a reader of what other donors released."""
+    return UserFactory(organisation=OrganisationFactory(code="SWE", name="Sweden", iso3="SWE"),
+                       clearance=Classification.RESTRICTED)
