@@ -10,7 +10,9 @@ from clearinghouse.planning.solver import parse_instance
 from clearinghouse.pledges.models import PledgeState
 from tests.factories import PledgeFactory
 
-pytestmark = pytest.mark.django_db
+# The worker closes its connection between tasks (as a worker process should): on PostgreSQL
+# that ends a test transaction, so these tests commit and are flushed after.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_snapshot_is_a_valid_instance_of_what_the_coordinator_sees(world):
