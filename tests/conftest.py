@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from clearinghouse.parties.models import OrganisationKind
@@ -12,6 +15,30 @@ from .planning.world import world  # noqa: F401 (the planning world, a fixture f
 def fast_password_hasher(settings):
     """The factories hash a password for every user; PBKDF2 would dominate the suite's time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def client_for(user) -> Client:
+    """A client signed in as ``user`` that answers server errors with a 500 page."""
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+def shown(reply) -> list[int]:
+    """The pks of the rows a list page shows, in order."""
+    assert reply.status_code == 200, reply.status_code
+    return [row["pk"] for row in reply.context["rows"]]
+
+
+def table(reply) -> str:
+    """A list page's table (the filter form lists every organisation and item by name)."""
+    text = reply.content.decode()
+    return text[text.index("<table"):text.index("</table>")]
+
+
+def banner(reply) -> int:
+    """The level of a page's classification banner."""
+    return int(re.search(r'class="banner level-(\d)"', reply.content.decode()).group(1))
 
 
 @pytest.fixture
@@ -62,3 +89,10 @@ def donor(donor_org):
         organisation=donor_org, roles=[Role.DONOR_REPRESENTATIVE],
         clearance=Classification.RESTRICTED,
     )
+
+
+@pytest.fixture
+def other_donor():
+    """Sweden's donor, cleared RESTRICTED: a reader of what other donors released."""
+    return UserFactory(organisation=OrganisationFactory(code="SWE", name="Sweden", iso3="SWE"),
+                       clearance=Classification.RESTRICTED)

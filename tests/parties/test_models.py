@@ -1,3 +1,6 @@
+"""Organisations and users refuse what their models' validation forbids, naming the field:
+donor nations' fields and cited GDP, recipient units, alliance status, roles that fit."""
+
 import pytest
 from django.core.exceptions import ValidationError
 

@@ -1,4 +1,5 @@
-"""Need pages through Django's test client: detail, create, edit, lifecycle actions."""
+"""Need pages through Django's test client: the list (count, columns, filters, search, sorting,
+bad filter input, banner) and detail, create, edit, lifecycle actions."""
 
 import re
 from decimal import Decimal
@@ -6,9 +7,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from clearinghouse.needs.models import Need, NeedState
+from clearinghouse.needs.models import Need, NeedState, Priority
 from clearinghouse.pledges.models import Pledge, PledgeState
 from clearinghouse.security.roles import Classification
+from tests.conftest import banner, client_for, shown, table
 from tests.factories import (
     FamilyFactory,
     ItemTypeFactory,
@@ -18,9 +20,9 @@ from tests.factories import (
     UserFactory,
     in_days,
 )
-from tests.pages.helpers import client_for
 
 pytestmark = pytest.mark.django_db
+C = Classification
 
 
 def need_data(item, place, **changes) -> dict:
@@ -220,3 +222,112 @@ def test_need_page_shows_coverage_and_hides_an_anonymous_donor(planner, coordina
     assert numbers["covered"] == "40" and numbers["missing"] == "5"
     assert page.count("Germany") == 3 and "anonymous</td>" not in page
     assert Pledge.objects.count() == 3
+
+
+# -- the list ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def needs(recipient):
+    kyiv, lviv = RegionFactory(code="kyiv", name="Kyiv"), RegionFactory(code="lviv", name="Lviv")
+    radar = ItemTypeFactory(name="Radar Omega")
+    make = {"owner": recipient}
+    return {
+        "open_critical": NeedFactory(**make, item_type=radar, region=kyiv, quantity=Decimal(5),
+                                     priority=Priority.CRITICAL, state=NeedState.OPEN,
+                                     required_by=in_days(20), justification="protect Kyiv"),
+        "open_low": NeedFactory(**make, region=lviv, quantity=Decimal(50), priority=Priority.LOW,
+                                state=NeedState.OPEN, required_by=in_days(200)),
+        "validated": NeedFactory(**make, region=kyiv, quantity=Decimal(20),
+                                 priority=Priority.HIGH, state=NeedState.VALIDATED,
+                                 required_by=in_days(60)),
+        "family": NeedFactory(**make, item_type=None, family=FamilyFactory(name="Shells 155"),
+                              region=lviv, quantity=Decimal(1000), state=NeedState.OPEN),
+        "confidential": NeedFactory(**make, region=kyiv, classification=C.CONFIDENTIAL,
+                                    state=NeedState.SUBMITTED,
+                                    item_type=ItemTypeFactory(name="Secret Sensor")),
+    }
+
+
+def test_needs_list_count_columns_and_banner_at_the_highest_row(needs, coordinator, planner):
+    page = client_for(coordinator).get("/needs/")
+    assert set(shown(page)) == {n.pk for n in needs.values()}
+    text = page.content.decode()
+    assert "5 needs" in text and "<caption>" in text
+    assert "any of Shells 155" in table(page) and "Radar Omega" in table(page)
+    # A CONFIDENTIAL row shown to the coordinator raises the banner to CONFIDENTIAL.
+    assert banner(page) == C.CONFIDENTIAL and "CONFIDENTIAL" in text
+    # The planner, cleared RESTRICTED, does not see that row: the banner stays at COALITION.
+    page = client_for(planner).get("/needs/")
+    assert needs["confidential"].pk not in shown(page) and "Secret Sensor" not in table(page)
+    assert "4 needs" in page.content.decode() and banner(page) == C.COALITION
+    # Filtered down to nothing: nothing classified shown.
+    assert banner(client_for(coordinator).get("/needs/", {"q": "no such thing"})) == C.PUBLIC
+
+
+def test_needs_filters_search_and_count(needs, coordinator):
+    client = client_for(coordinator)
+    n = needs
+    assert set(shown(client.get("/needs/", {"state": "open"}))) == {
+        n["open_critical"].pk, n["open_low"].pk, n["family"].pk}
+    assert shown(client.get("/needs/", {"state": "open", "priority": Priority.CRITICAL})) == [
+        n["open_critical"].pk]
+    assert set(shown(client.get("/needs/", {"region": "lviv"}))) == {
+        n["open_low"].pk, n["family"].pk}
+    assert shown(client.get("/needs/", {"item_type": n["open_critical"].item_type_id})) == [
+        n["open_critical"].pk]
+    window = {"required_by_after": in_days(50).isoformat(),
+              "required_by_before": in_days(70).isoformat()}
+    assert shown(client.get("/needs/", window)) == [n["validated"].pk]
+    reply = client.get("/needs/", {"q": "protect kyiv"})
+    assert shown(reply) == [n["open_critical"].pk] and "1 need<" in reply.content.decode()
+    # The filter form keeps the chosen values and labels every field.
+    text = client.get("/needs/", {"q": "protect kyiv"}).content.decode()
+    assert 'value="protect kyiv"' in text
+    for field in ("q", "state", "priority", "region", "area", "item_type",
+                  "required_by_after", "required_by_before"):
+        assert f'<label for="id_{field}">' in text, field
+
+
+def test_needs_sort_toggles_and_keeps_the_filters(needs, coordinator):
+    client = client_for(coordinator)
+    reply = client.get("/needs/", {"state": "open", "ordering": "-quantity"})
+    assert shown(reply) == [needs[k].pk for k in ("family", "open_low", "open_critical")]
+    text = reply.content.decode()
+    header = re.search(r'<th scope="col" aria-sort="descending"><a href="([^"]+)">Quantity', text)
+    assert header, "the sorted column says its direction"
+    link = header.group(1).replace("&amp;", "&")
+    assert "state=open" in link and "ordering=quantity" in link
+    assert shown(client.get("/needs/" + link)) == [
+        needs[k].pk for k in ("open_critical", "open_low", "family")]
+    assert 'aria-sort="none"' in text  # the other sortable columns
+    by_priority = shown(client.get("/needs/", {"state": "open", "ordering": "priority"}))
+    assert by_priority[0] == needs["open_critical"].pk
+
+
+@pytest.mark.parametrize("params,field", [
+    ({"priority": "9"}, "Priority"),
+    ({"required_by_after": "not-a-date"}, "Required by, from"),
+    ({"item_type": "abc"}, "Item type"),
+    ({"region": "atlantis"}, "Region"),
+    ({"ordering": "justification"}, "Sort order"),
+])
+def test_bad_filter_input_is_an_error_next_to_the_field_not_a_500(needs, coordinator, params,
+                                                                   field):
+    client = client_for(coordinator)
+    reply = client.get("/needs/", params)
+    assert reply.status_code == 200
+    text = reply.content.decode()
+    assert 'class="errorlist"' in text and f"{field}:" in text
+    assert shown(reply) == []  # never more rows than were asked for
+    export = client.get("/needs/export.csv/", params)
+    assert export.status_code == 400 and "Invalid filter" in export.content.decode()
+
+
+def test_rows_link_to_detail_pages(needs, coordinator):
+    target = reverse("needs:detail", args=[needs["open_low"].pk])
+    assert f'href="{target}"' in table(client_for(coordinator).get("/needs/"))
+
+
+def test_dates_are_inputs_of_type_date(coordinator):
+    text = client_for(coordinator).get("/needs/").content.decode()
+    assert 'type="date" name="required_by_after"' in text

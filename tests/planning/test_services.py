@@ -1,5 +1,5 @@
-"""Plans in the database: snapshot, the worker's solve, adoption, staleness, fixed allocations,
-pins and forbidden pairs."""
+"""Plans through the services and the worker: the solve, adoption (all or nothing, in history),
+staleness, fixed allocations, pins and forbidden pairs, what-ifs compared, a failed solve."""
 
 from __future__ import annotations
 
@@ -11,10 +11,7 @@ from clearinghouse.core.lifecycle import transition
 from clearinghouse.needs.models import Need, NeedState
 from clearinghouse.planning import services
 from clearinghouse.planning.models import Allocation, Plan, PlanState
-from clearinghouse.planning.snapshot import take_snapshot
-from clearinghouse.planning.solver import parse_instance
 from clearinghouse.pledges.models import PLEDGE_LIFECYCLE, Pledge, PledgeState
-from tests.factories import PledgeFactory
 
 from .world import run_worker
 
@@ -31,32 +28,6 @@ def solved(user, django_capture_on_commit_callbacks, **kw) -> Plan:
     plan.refresh_from_db()
     assert plan.state == PlanState.SOLVED, plan.error
     return plan
-
-
-def test_snapshot_is_a_valid_instance_of_what_the_coordinator_sees(world):
-    hidden = PledgeFactory(item_type=world.shells, state=PledgeState.ACCEPTED,
-                           origin_depot="DEU depot 1", release_coordinator=False)
-    offered = PledgeFactory(item_type=world.shells, state=PledgeState.OFFERED,
-                            origin_depot="DEU depot 1")
-    inst = take_snapshot(world.coordinator).instance
-    parse_instance(inst)  # schema and meaning checks of the contract
-    pledges = {p["id"] for p in inst["pledges"]}
-    assert pledges == {f"P{world.deu.pk}", f"P{world.pol.pk}"}
-    assert f"P{hidden.pk}" not in pledges and f"P{offered.pk}" not in pledges
-    assert [f["id"] for f in inst["funds"]] == [f"F{world.fund.pk}"]
-    assert inst["funds"][0]["non_lethal_only"] is True
-    needs = {n["id"]: n for n in inst["needs"]}
-    assert needs[f"N{world.critical.pk}"]["priority"] == "critical"
-    assert needs[f"N{world.low.pk}"]["region"] == "west"
-    assert inst["hubs"] == [{"id": "rze", "capacity_pallets": 10}]
-
-
-def test_snapshot_reads_only_what_the_user_may_see(world):
-    # A donor sees its own pledges only; a plan is the coordinator's, but the snapshot obeys
-    # visible_to(user) whoever asks.
-    inst = take_snapshot(world.pol_rep).instance
-    assert {p["id"] for p in inst["pledges"]} == {f"P{world.pol.pk}"}
-    assert inst["hubs"] == []
 
 
 def test_plan_is_solved_by_the_worker_and_stored(world, django_capture_on_commit_callbacks):
@@ -246,12 +217,3 @@ def test_failed_snapshot_marks_the_plan_failed(world, django_capture_on_commit_c
     bad.refresh_from_db()
     assert bad.state == PlanState.FAILED and "$.horizon_weeks" in bad.error
     assert not Allocation.objects.filter(plan=bad).exists()
-
-
-def test_solver_words_are_made_readable():
-    from clearinghouse.planning.snapshot import readable
-
-    said = "pledge P7 goes to N12 (critical); 30 more of item I3 at depot DEU depot 1; fund F2"
-    assert readable(said, {3: "155 mm shell"}) == (
-        "pledge 7 goes to need 12 (critical); 30 more of 155 mm shell at depot DEU depot 1; "
-        "fund 2")

@@ -1,7 +1,8 @@
+"""Item types store an NSN normalised and refuse a malformed one, naming the field."""
+
 import pytest
 from django.core.exceptions import ValidationError
 
-from clearinghouse.catalogue.nsn import format_nsn, normalise_nsn
 from tests.factories import AreaFactory, ItemTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,20 +27,3 @@ def test_bad_nsn_is_refused_naming_the_field(raw, words):
     with pytest.raises(ValidationError) as refused:
         item.full_clean()
     assert words in refused.value.message_dict["nsn"][0]
-
-
-def test_nsn_helpers():
-    assert format_nsn(normalise_nsn("1410-12-345-6789")) == "1410-12-345-6789"
-    assert format_nsn("") == ""
-
-
-def test_item_type_api_shows_nsn_with_dashes_and_filters_by_it(api, donor):
-    ItemTypeFactory(supply_class="1005", nsn="1005011234567", name="Howitzer")
-    ItemTypeFactory(name="Other")
-    reply = api.as_(donor).get("/api/item-types/?nsn=1005-01-123-4567").json()
-    assert reply["count"] == 1 and reply["results"][0]["nsn"] == "1005-01-123-4567"
-
-
-def test_catalogue_is_read_only_through_the_api(api, coordinator):
-    reply = api.as_(coordinator).post("/api/item-types/", {"name": "x"}, format="json")
-    assert reply.status_code == 405

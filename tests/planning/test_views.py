@@ -10,10 +10,9 @@ from django.urls import reverse
 
 from clearinghouse.needs.models import Need, NeedState
 from clearinghouse.planning.models import Plan, PlanState
+from tests.conftest import client_for
 from tests.factories import ItemTypeFactory, NeedFactory
 from tests.planning.world import run_worker
-
-from .helpers import client_for
 
 # The worker closes its connection between tasks (as a worker process should): on PostgreSQL
 # that ends a test transaction, so these tests commit and are flushed after.

@@ -13,6 +13,7 @@ from clearinghouse.needs.models import NeedState
 from clearinghouse.needs.views import NeedListing
 from clearinghouse.pledges.models import PledgeKind
 from clearinghouse.security.roles import Classification
+from tests.conftest import client_for
 from tests.factories import (
     ItemTypeFactory,
     NeedFactory,
@@ -21,7 +22,6 @@ from tests.factories import (
     RegionFactory,
     UserFactory,
 )
-from tests.pages.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 C = Classification

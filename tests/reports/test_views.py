@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,7 +12,6 @@ from django.urls import reverse
 from clearinghouse.needs.models import NeedState, Priority
 from clearinghouse.parties.models import OrganisationKind
 from clearinghouse.pledges.models import PledgeState
-from clearinghouse.pledges.queries import Coverage
 from clearinghouse.security.roles import Classification, Role
 from tests.factories import (
     BackfillOrderFactory,
@@ -63,31 +61,6 @@ def auditor():
 @pytest.fixture
 def other_donor_org():
     return OrganisationFactory(name="Secretland")
-
-
-# --- the coverage bar include ----------------------------------------------------------------
-
-
-def test_coverage_bar_renders_the_four_numbers_as_text_and_label():
-    c = Coverage(quantity=D("100"), covered=D("10"), accepted=D("20"), pledged=D("30"))
-    html = render_to_string("includes/coverage_bar.html", {"coverage": c, "label": "Shells"})
-    assert 'role="img"' in html
-    assert 'aria-label="Shells: covered 10, accepted 20, pledged 30, missing 40 of 100"' in html
-    text = re.sub(r"<[^>]+>", " ", html)
-    for words in ("covered 10", "accepted 20", "pledged 30", "missing 40", "of 100"):
-        assert words in text
-    widths = dict(re.findall(r'class="(\w+)" style="width: ([\d.]+)%"', html))
-    assert widths == {"covered": "10.00", "accepted": "20.00", "pledged": "30.00",
-                      "missing": "40.00"}
-
-
-def test_coverage_bar_caps_an_over_pledged_need_and_formats_quantities():
-    c = Coverage(quantity=D("1500"), covered=D("1000"), accepted=D("900"), pledged=D("2.5"))
-    html = render_to_string("includes/coverage_bar.html", {"coverage": c})
-    assert "covered 1,000, accepted 900, pledged 2.5, missing 0 of 1,500" in html
-    widths = [float(w) for w in re.findall(r'style="width: ([\d.]+)%"', html)]
-    assert sum(widths) == pytest.approx(100)
-    assert len(widths) == 2  # pledged and missing fall beyond the need: no sliver drawn
 
 
 # --- recipient planner -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.urls import reverse
 from clearinghouse.needs.models import Need, NeedState
 from clearinghouse.pledges.models import Pledge, PledgeState
 from clearinghouse.security.roles import Classification, Role
+from tests.conftest import client_for
 from tests.factories import (
     BackfillOrderFactory,
     ItemTypeFactory,
@@ -20,7 +21,6 @@ from tests.factories import (
     UserFactory,
     in_days,
 )
-from tests.pages.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 

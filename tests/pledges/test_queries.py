@@ -1,3 +1,6 @@
+"""Coverage of a need (pledges/queries.py): its pledges summed by state, over the pledges the
+reader sees."""
+
 import pytest
 
 from clearinghouse.pledges.models import PledgeState
