@@ -231,6 +231,39 @@ def test_column_generation_solves_the_examples(monkeypatch, name):
     validate_plan(cg.to_plan())
 
 
+# Found by test_properties: three pallets a unit, five a hub-week. The LP sends 5/3 units a
+# week and its duals price no late unit in week 3; in whole units a pallet-week is left in
+# each of weeks 1 and 2 and week 3 is free, where one late unit is worth 1.
+ROOM_LEFT_BY_WHOLE_UNITS = {
+    "format": "clearinghouse-instance/1", "horizon_weeks": 3, "late_factor": 0.5,
+    "items": [{"id": "I0", "pallets_per_unit": 3, "family": "FA", "indivisible": True,
+               "lethal": False}],
+    "hubs": [{"id": "H0", "capacity_pallets": 5}, {"id": "H1", "capacity_pallets": 0}],
+    "routes": [{"origin": "D0", "hub": "H1", "weeks": 0},
+               {"origin": "D1", "hub": "H0", "weeks": 0}],
+    "deliveries": [{"hub": "H0", "region": "R0", "weeks": 0}],
+    "needs": [{"id": "N0", "quantity": 1, "priority": "critical", "due_week": 2,
+               "region": "R0", "family": "FA"},
+              {"id": "N1", "quantity": 2, "priority": "critical", "due_week": 1,
+               "region": "R0", "family": "FA"}],
+    "pledges": [{"id": "P0", "donor": "X", "item": "I0", "quantity": 1, "available_week": 1,
+                 "origin": "D0", "regions": ["R0"], "needs": ["N0"]},
+                {"id": "P3", "donor": "X", "item": "I0", "quantity": 4, "available_week": 1,
+                 "origin": "D1", "regions": ["R0"]}],
+    "funds": [], "offers": [],
+}
+
+
+def test_column_generation_fills_the_room_whole_units_leave(monkeypatch):
+    inst = parse_instance(ROOM_LEFT_BY_WHOLE_UNITS)
+    full = solve(inst)
+    cg = _cg(monkeypatch).solve(inst)
+    assert full.value == pytest.approx(13.0) and full.status == "optimal"
+    assert cg.value == pytest.approx(13.0)  # 12 without the late unit of week 3
+    assert cg.lp_bound == pytest.approx(full.lp_bound)
+    check_plan(inst.raw, cg.to_plan())
+
+
 def test_the_master_holds_each_column_once():
     inst = parse_instance(example("hub-capacity"))
     limit, upper, _ = row_limits(inst)

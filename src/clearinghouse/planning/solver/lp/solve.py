@@ -31,7 +31,7 @@ import highspy
 import numpy as np
 
 from ..build.instance import Instance
-from ..build.model import Layout, layout, model_of, row_limits
+from ..build.model import ROW_KINDS, Layout, Model, layout, model_of, row_limits
 from ..build.purchase import Purchases, aggregate, disaggregate, offer_supplies, purchases
 from ..build.supply import (
     Columns,
@@ -75,6 +75,11 @@ RESERVE = 20.0
 DUAL_SHARE = 0.15
 
 
+def _within(value: float, bound: float, gap: float) -> bool:
+    """Whether ``value`` is within ``gap`` of ``bound`` (relative)."""
+    return bound - float(value) <= gap * max(bound, 1e-12)
+
+
 def _too_large(inst: Instance, columns: int, t0: float, with_greedy: bool) -> PlanResult:
     greedy = solve_greedy(inst)
     res = PlanResult(inst, greedy.cols, greedy.quantity, Status.ERROR, float(inst.total_weight))
@@ -101,6 +106,11 @@ class Built:
     upper: np.ndarray  # each row's upper bound, the fixed allocations taken out
     fixed_value: float  # the fixed allocations' value
     fixed: Columns  # the fixed allocations' columns
+
+    @property
+    def buys(self) -> bool:
+        """Whether the master buys by offer (its columns are then flows, not the plan's)."""
+        return self.purchases is not None and len(self.purchases.fund) > 0
 
 
 @dataclass
@@ -497,6 +507,39 @@ class Planner:
             # time where interior point from scratch finished
             master.has_basis = False
 
+    def _fill_room(self, model: Model, x: np.ndarray,
+                   held: int) -> tuple[Columns, Model, np.ndarray]:
+        """Whole units leave room the fractional LP did not (a hub-week too full for one more
+        vehicle in the LP is free in the plan), and columns that would use it price out at no
+        LP dual. Priced at the plan's own room instead (a row too full for another unit costs
+        more than any column is worth, any other nothing), they are added and filled.
+        ``x`` holds the master's ``held`` columns, then the fixed ones."""
+        added = self._add(self.gen.pricer.price(self._room_prices(model, x), top=3, weeks=3))
+        if not added:
+            return model.cols, model, x
+        cols = concat(self.master.columns(), self.built.fixed)
+        grown = model_of(self.inst, self.built.pairs, cols)
+        x = np.concatenate([x[:held], np.zeros(added), x[held:]])
+        return cols, grown, fill(grown, x)
+
+    def _room_prices(self, model: Model, x: np.ndarray) -> np.ndarray:
+        """Prices of the master's rows at plan ``x``: prohibitive where a row has no room for
+        one more unit of any column it holds, else zero (rows no column uses have room)."""
+        lay, a = self.built.lay, model.matrix
+        slack = model.row_upper - a @ x
+        column = np.repeat(np.arange(model.shape[1]), np.diff(a.indptr))  # of each entry
+        unit = np.where(model.integer[column], a.data, 1e-9)  # one more unit, per entry
+        smallest = np.full(model.shape[0], np.inf)
+        np.minimum.at(smallest, a.indices, unit)
+        full = slack < np.where(np.isfinite(smallest), smallest, 0.0) - 1e-9
+        hub_week = model.row_kind == ROW_KINDS.index("hub_week")
+        T1 = self.inst.horizon + 1
+        row = np.where(hub_week, lay.hub_week(model.row_key // T1, model.row_key % T1),
+                       np.arange(model.shape[0]))  # needs, pledges, offers, funds: as laid out
+        y = np.zeros(lay.rows)
+        y[row[full]] = 1e6 * max(float(self.inst.total_weight), 1.0)
+        return y
+
     def finish(self) -> PlanResult:
         """Round and repair the master's LP solution into a plan; status and gap."""
         inst, stats, gap = self.inst, self.stats, self.limits.gap
@@ -529,6 +572,10 @@ class Planner:
                 stats["repair_s"] = time.perf_counter() - t
                 if dual is not None and built.complete:  # else it bounds the columns held only
                     bound = min(bound, dual)
+                if (not built.complete and not built.buys
+                        and not _within(x @ model.cols.unit_value, bound, gap)):
+                    # the repair proves its plan best over the columns held, not over all
+                    cols, model, x = self._fill_room(model, x, len(held))
         elif stats.get("lp_status") == "Time limit reached":
             status = Status.TIME_LIMIT
         greedy = self.greedy if self.with_greedy else None
