@@ -1,4 +1,9 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
 
 from clearinghouse.core.admin import VisibleAdmin
 
@@ -28,11 +33,13 @@ class ItemTypeAdmin(VisibleAdmin):
     list_filter = ("area", "lethal", "indivisible", "unit_of_issue")
     search_fields = ("name", "nsn")
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
+    def formfield_for_dbfield(
+        self, db_field: models.Field, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
         if db_field.name == "nsn":
             kwargs["max_length"] = 17  # as typed, with dashes; stored as 13 digits
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="NSN")
-    def nsn_display(self, item):
+    def nsn_display(self, item: ItemType) -> str:
         return item.nsn_display

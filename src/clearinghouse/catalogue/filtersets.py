@@ -1,6 +1,7 @@
 """Filters for the catalogue, shared by the API and the pages."""
 
 import django_filters as df
+from django.db.models import QuerySet
 
 from .models import CapabilityArea, CompatibilityFamily, ItemType
 
@@ -21,5 +22,6 @@ class ItemTypeFilterSet(df.FilterSet):
         model = ItemType
         fields = ["lethal", "indivisible", "supply_class"]
 
-    def by_nsn(self, queryset, name, value):
+    def by_nsn(self, queryset: QuerySet[ItemType], name: str, value: str) -> QuerySet[ItemType]:
+        """Item types of an NSN, typed with or without dashes and spaces."""
         return queryset.filter(nsn=value.replace("-", "").replace(" ", ""))

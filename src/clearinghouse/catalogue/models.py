@@ -1,5 +1,7 @@
 """Capability areas and coalitions, compatibility families and item types."""
 
+from collections.abc import Collection
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -113,7 +115,7 @@ class ItemType(Versioned):
     def nsn_display(self) -> str:
         return format_nsn(self.nsn or "")
 
-    def clean_fields(self, exclude=None):
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
         # Normalise before the length check: "1005-01-123-4567" is 16 characters as typed.
         errors = {}
         if self.nsn:
@@ -131,7 +133,7 @@ class ItemType(Versioned):
         if errors:
             raise ValidationError(errors)
 
-    def clean(self):
+    def clean(self) -> None:
         if self.nsn and self.supply_class and self.nsn[:4] != self.supply_class:
             raise ValidationError(
                 {"nsn": f"The NSN's class {self.nsn[:4]} does not agree with the item's "

@@ -1,11 +1,15 @@
 """Admin base: the same visibility, rules, lifecycle and concurrency as the API."""
 
+from collections.abc import Callable
+from typing import Any
+
 import rules
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from clearinghouse.security.models import require_visible
@@ -23,7 +27,7 @@ class VersionedForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if self.instance.pk:
             current = type(self.instance).objects.filter(pk=self.instance.pk).values_list(
@@ -51,7 +55,7 @@ class VisibleAdmin(SimpleHistoryAdmin):
         if "get_queryset" in vars(cls):
             raise TypeError(f"{cls.__name__}: the admin reads through visible_to(user) alone.")
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return require_visible(self.model.objects.visible_to(request.user), request.user)
 
     def _allowed(self, request, action, obj=None) -> bool:
@@ -60,19 +64,19 @@ class VisibleAdmin(SimpleHistoryAdmin):
             f"{opts.app_label}.{action}_{opts.model_name}", request.user, obj
         )
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return self._allowed(request, "view")
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._allowed(request, "view", obj)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return self._allowed(request, "add")
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._allowed(request, "change", obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._allowed(request, "delete", obj)
 
     def _require_visible(self, request, object_id) -> None:
@@ -85,15 +89,22 @@ class VisibleAdmin(SimpleHistoryAdmin):
         if not visible:
             raise Http404
 
-    def history_view(self, request, object_id, extra_context=None):
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
         self._require_visible(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str,
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
         self._require_visible(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: forms.ModelForm, change: bool
+    ) -> None:
         if change:
             save_versioned(obj, form.cleaned_data.get("expected_version"))
         else:
@@ -107,13 +118,13 @@ class ServiceAdmin(VisibleAdmin):
     machine = None
     act = None
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def get_actions(self, request):
+    def get_actions(self, request: HttpRequest) -> dict[str, tuple[Callable, str, str]]:
         found = super().get_actions(request)
         for name in self.machine.transitions:
             found[f"lifecycle_{name}"] = (
@@ -125,7 +136,7 @@ class ServiceAdmin(VisibleAdmin):
 
 
 def _lifecycle_action(name):
-    def run(modeladmin, request, queryset):
+    def run(modeladmin: ServiceAdmin, request: HttpRequest, queryset: QuerySet) -> None:
         """All or nothing: if one record refuses, none changes and the reasons are listed."""
         records = list(queryset)
         try:

@@ -1,11 +1,16 @@
 """API plumbing: pagination and errors as JSON that name the field."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -13,6 +18,7 @@ from clearinghouse.security.models import require_visible
 
 from .errors import IllegalTransition, StaleEdit
 from .history import history_entries
+from .lifecycle import StateMachine
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -30,7 +36,7 @@ class HistoryEntrySerializer(serializers.Serializer):
     changes = ChangeSerializer(many=True)
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Domain refusals become 400 (bad input) or 409 (stale edit, illegal state), by field."""
     if isinstance(exc, (StaleEdit, IllegalTransition)):
         return Response(exc.message_dict, status=status.HTTP_409_CONFLICT)
@@ -48,7 +54,7 @@ def exception_handler(exc, context):
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
     """A related record the caller can see; an invisible one is reported as absent."""
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         request = self.context.get("request")
         return self.queryset.model.objects.visible_to(request.user) if request else self.queryset
 
@@ -59,7 +65,7 @@ class ActionSerializer(serializers.Serializer):
     )
 
 
-def expected_version(request) -> int | None:
+def expected_version(request: Request) -> int | None:
     """The version the caller edited: ``version`` in the body or an ``If-Match`` header."""
     raw = request.data.get("version") if hasattr(request.data, "get") else None
     if raw is None:
@@ -76,7 +82,7 @@ class Restricted:
     """For DRF's generic views: every list and every object they read passes
     ``filter_queryset``, which refuses rows not restricted to what the caller sees."""
 
-    def filter_queryset(self, queryset):
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return super().filter_queryset(require_visible(queryset, self.request.user))
 
 
@@ -90,22 +96,22 @@ class VisibleViewSet(Restricted, viewsets.GenericViewSet):
     model = None
     query = None
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         user = self.request.user
         return self.query(user) if self.query else self.model.objects.visible_to(user)
 
-    def history_masks(self, record) -> dict:
+    def history_masks(self, record: Any) -> dict:
         """Keyword arguments of ``history_entries`` that mask what this reader may not see."""
         return {}
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"])
-    def history(self, request, pk=None):
+    def history(self, request: Request, pk: str | None = None) -> Response:
         """Every change of the record: who, when, before and after."""
         record = self.get_object()
         return Response(history_entries(record, **self.history_masks(record)))
 
-    def reload(self, record):
+    def reload(self, record: Model) -> Model:
         """The record as the caller sees it, with the queryset's annotations."""
         return self.filter_queryset(self.get_queryset()).get(pk=record.pk)
 
@@ -119,11 +125,11 @@ class VersionedWrites:
 
     create_service = update_service = None
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         record = type(self).create_service(self.request.user, serializer.validated_data)
         serializer.instance = self.reload(record)
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)
         data.pop("version", None)
         record = type(self).update_service(
@@ -139,10 +145,13 @@ class DomainViewSet(
     """Reads what the caller may see; creates and edits through the domain's services."""
 
 
-def lifecycle_actions(viewset, machine, act, read_serializer):
+def lifecycle_actions(
+    viewset: type[VisibleViewSet], machine: StateMachine, act: Callable[..., Model],
+    read_serializer: type[serializers.BaseSerializer],
+) -> type[VisibleViewSet]:
     """Add ``POST /{id}/{action}/`` for each transition of ``machine``, calling ``act``."""
     for name in machine.transitions:
-        def endpoint(self, request, pk=None, _name=name):
+        def endpoint(self, request: Request, pk: str | None = None, _name: str = name) -> Response:
             record = self.get_object()
             done = act(request.user, record, _name, expected_version(request))
             return Response(read_serializer(self.reload(done), context={"request": request}).data)

@@ -10,11 +10,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from typing import IO, TYPE_CHECKING, Any
 
 import xlsxwriter
+from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
+
+if TYPE_CHECKING:
+    from .listing import Column
 
 CHUNK = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -27,11 +32,12 @@ def neutralise(text: str) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def is_number(value) -> bool:
+def is_number(value: Any) -> bool:
     return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
 
-def text_of(value) -> str:
+def text_of(value: Any) -> str:
+    """The value as a cell's text: dates ISO, booleans yes/no, decimals without trailing zeros."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -43,12 +49,12 @@ def text_of(value) -> str:
     return str(value)
 
 
-def iterate(rows) -> Iterator:
+def iterate(rows: QuerySet) -> Iterator:
     """The queryset's rows in chunks (prefetches, if any, are done per chunk)."""
     return rows.iterator(chunk_size=CHUNK)
 
 
-def csv_cells(columns, row) -> list[str]:
+def csv_cells(columns: Sequence[Column], row: Any) -> list[str]:
     cells = []
     for column in columns:
         value = column.value(row)
@@ -57,11 +63,11 @@ def csv_cells(columns, row) -> list[str]:
 
 
 class _Echo:
-    def write(self, value):
+    def write(self, value: str) -> str:
         return value
 
 
-def csv_lines(columns, rows: Iterable) -> Iterator[str]:
+def csv_lines(columns: Sequence[Column], rows: Iterable) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff"  # a byte-order mark: spreadsheets then read the file as UTF-8
     yield writer.writerow([neutralise(c.label) for c in columns])
@@ -69,13 +75,15 @@ def csv_lines(columns, rows: Iterable) -> Iterator[str]:
         yield writer.writerow(csv_cells(columns, row))
 
 
-def csv_response(name: str, columns, rows) -> StreamingHttpResponse:
+def csv_response(name: str, columns: Sequence[Column], rows: QuerySet) -> StreamingHttpResponse:
     reply = StreamingHttpResponse(csv_lines(columns, iterate(rows)), content_type=CSV_TYPE)
     reply["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return reply
 
 
-def write_xlsx(target, columns, rows: Iterable, sheet: str = "list") -> None:
+def write_xlsx(
+    target: str | IO[bytes], columns: Sequence[Column], rows: Iterable, sheet: str = "list"
+) -> None:
     """Write ``rows`` to ``target`` (a path or a file), one row at a time (constant memory)."""
     book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
                                         "strings_to_numbers": False, "strings_to_urls": False})
@@ -101,7 +109,7 @@ def write_xlsx(target, columns, rows: Iterable, sheet: str = "list") -> None:
     book.close()
 
 
-def xlsx_response(name: str, columns, rows) -> FileResponse:
+def xlsx_response(name: str, columns: Sequence[Column], rows: QuerySet) -> FileResponse:
     # Spooled to disk beyond 8 MB: xlsxwriter needs a seekable file, not a stream.
     # FileResponse closes it once sent.
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
@@ -111,7 +119,9 @@ def xlsx_response(name: str, columns, rows) -> FileResponse:
                         content_type=XLSX_TYPE)
 
 
-def export_response(fmt: str, name: str, columns, rows):
+def export_response(
+    fmt: str, name: str, columns: Sequence[Column], rows: QuerySet
+) -> StreamingHttpResponse | FileResponse:
     if fmt == "csv":
         return csv_response(name, columns, rows)
     return xlsx_response(name, columns, rows)

@@ -8,7 +8,7 @@ INTERNAL = {"history_id", "history_date", "history_change_reason", "history_type
             "history_user", "history_user_id", "history_relation", "id"}
 
 
-def history_entries(record, **masks) -> list[dict[str, Any]]:
+def history_entries(record: Any, **masks: Any) -> list[dict[str, Any]]:
     """The history of ``record``, oldest first, masked for the reader (see ``describe``)."""
     rows = record.history.select_related("history_user__organisation")
     rows = list(rows.order_by("history_date", "history_id"))
@@ -17,7 +17,8 @@ def history_entries(record, **masks) -> list[dict[str, Any]]:
 
 
 def describe(
-    row, previous, hidden_fields: frozenset[str] = frozenset(), hidden_org_id: int | None = None,
+    row: Any, previous: Any | None, hidden_fields: frozenset[str] = frozenset(),
+    hidden_org_id: int | None = None,
     references: dict[str, Callable[[Any], bool]] | None = None, many_to_many: bool = True,
 ) -> dict[str, Any]:
     """One history entry: what changed from ``previous`` (None for the first) to ``row``.

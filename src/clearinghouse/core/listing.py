@@ -13,11 +13,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -27,6 +28,10 @@ from django.utils.formats import number_format
 from clearinghouse.security.models import require_visible
 
 from .web import classify
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django_filters import FilterSet
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -50,7 +55,7 @@ class Column:
     text: Callable[[Any], str] | None = None
     css: Callable[[Any], str] | None = None
 
-    def cell(self, row) -> Cell:
+    def cell(self, row: Any) -> Cell:
         value = self.value(row)
         shown = self.text(row) if self.text else display(value)
         numeric = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
@@ -66,7 +71,8 @@ class Cell:
     css: str
 
 
-def display(value) -> str:
+def display(value: Any) -> str:
+    """The value as the page shows it: numbers grouped, dates ISO, booleans yes/no."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -85,7 +91,7 @@ def attr(dotted: str) -> Callable[[Any], Any]:
     """``attr("item_type.name")``: follow attributes, None if one is missing."""
     parts = dotted.split(".")
 
-    def get(row):
+    def get(row: Any) -> Any:
         for part in parts:
             row = getattr(row, part, None)
             if row is None:
@@ -98,7 +104,7 @@ def attr(dotted: str) -> Callable[[Any], Any]:
 def detail_link(url_name: str) -> Callable[[Any], str | None]:
     """A link to the record's detail page, when that page exists."""
 
-    def href(row):
+    def href(row: Any) -> str | None:
         return reverse(url_name, args=[row.pk])
 
     return href
@@ -130,13 +136,13 @@ class Listing:
             raise TypeError(f"{cls.__name__}: declare query, never override queryset: the "
                             "rows of every list go through require_visible.")
 
-    def queryset(self, user):
+    def queryset(self, user: AbstractBaseUser) -> QuerySet:
         """The list's rows: its query, refused unless restricted to what ``user`` sees."""
         return require_visible(self.query(user), user)
 
     # -- shared by the page and the exports ---------------------------------------------------
 
-    def filterset(self, request: HttpRequest):
+    def filterset(self, request: HttpRequest) -> FilterSet:
         data = request.GET.copy()
         for param in PAGE_PARAMS:
             data.pop(param, None)
@@ -149,7 +155,7 @@ class Listing:
                 field.widget.input_type = "date"
         return filterset
 
-    def rows(self, filterset):
+    def rows(self, filterset: FilterSet) -> QuerySet:
         """The filtered rows, or none while a filter is invalid (never more than was asked)."""
         if not filterset.is_valid():
             return filterset.queryset.none()
@@ -210,11 +216,11 @@ class Listing:
         listing = cls()
 
         @login_required
-        def page_view(request):
+        def page_view(request: HttpRequest) -> HttpResponse:
             return listing.page(request)
 
         @login_required
-        def export_view(request, fmt):
+        def export_view(request: HttpRequest, fmt: str) -> HttpResponse:
             return listing.export(request, fmt)
 
         return [

@@ -1,5 +1,7 @@
 """Serializer layers shared by the domain APIs: versioned, controlled, with a lifecycle."""
 
+from typing import Any
+
 import rules
 from rest_framework import serializers
 
@@ -33,7 +35,7 @@ class LifecycleSerializer(ControlledSerializer):
     machine = None
     app_label = ""
 
-    def get_actions(self, record) -> list[str]:
+    def get_actions(self, record: Any) -> list[str]:
         user = self.context["request"].user
         name = type(record)._meta.model_name
         return [

@@ -1,12 +1,20 @@
 """Helpers shared by the domain services."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import rules
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 
 from .errors import DomainError
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
-def require(user, perm: str, obj=None) -> None:
+
+def require(user: AbstractBaseUser, perm: str, obj: Model | None = None) -> None:
     """Refuse unless ``user`` holds ``perm`` (on ``obj``) under the rules of rules.py.
 
     Asks the rules directly: Django grants a superuser every permission, but administrators
@@ -17,7 +25,7 @@ def require(user, perm: str, obj=None) -> None:
         raise PermissionDenied(f"You may not {action}.")
 
 
-def apply_fields(obj, data: dict, allowed: tuple[str, ...]) -> None:
+def apply_fields(obj: Model, data: dict, allowed: tuple[str, ...]) -> None:
     """Copy ``data`` onto ``obj``; a field outside ``allowed`` is refused by name."""
     for field, value in data.items():
         if field in ("released_to", "version"):
@@ -27,6 +35,7 @@ def apply_fields(obj, data: dict, allowed: tuple[str, ...]) -> None:
         setattr(obj, field, value)
 
 
-def set_releasability(obj, data: dict) -> None:
+def set_releasability(obj: Model, data: dict) -> None:
+    """Set ``obj``'s named releases from ``data``'s ``released_to``, if given."""
     if "released_to" in data:
         obj.released_to.set(data["released_to"])

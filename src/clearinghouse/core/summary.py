@@ -2,10 +2,11 @@
 
 from collections.abc import Callable
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 
 
 class GroupSerializer(serializers.Serializer):
@@ -14,8 +15,9 @@ class GroupSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
-def summarise(rows, request, groups: dict[str, tuple[str, str | None]], measures: dict,
-              labels: dict[str, Callable[[list], dict]] | None = None) -> list[dict]:
+def summarise(rows: QuerySet, request: Request, groups: dict[str, tuple[str, str | None]],
+              measures: dict, labels: dict[str, Callable[[list], dict]] | None = None,
+              ) -> list[dict]:
     """Group the (already visible and filtered) ``rows`` by the ``group_by`` query parameter."""
     group_by = request.query_params.get("group_by", next(iter(groups)))
     if group_by not in groups:

@@ -1,14 +1,19 @@
 """What the detail pages and forms of every domain share: lifecycle buttons, readable
 history, actions with confirmation, and forms saved through the services."""
 
-from collections.abc import Callable
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import rules
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.db.models import Model, QuerySet
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -18,8 +23,13 @@ from clearinghouse.security.models import Controlled, require_visible
 from .errors import StaleEdit
 from .web import classify
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
-def visible_or_404(rows, user, pk: int | str):
+    from .lifecycle import StateMachine
+
+
+def visible_or_404(rows: QuerySet, user: AbstractBaseUser, pk: int | str) -> Any:
     """The record ``pk`` among ``rows`` (refused unless restricted to what ``user`` sees), or
     404: an invisible record is absent, never forbidden, and so is one named by a malformed id
     (an API path's ``pk`` is any text)."""
@@ -42,7 +52,10 @@ class Action:
         return self.confirm
 
 
-def lifecycle_buttons(user, record, machine, app_label: str, irreversible) -> list[Action]:
+def lifecycle_buttons(
+    user: AbstractBaseUser, record: Any, machine: StateMachine, app_label: str,
+    irreversible: Iterable[str],
+) -> list[Action]:
     """The actions the user may take now: allowed by the state and by the rules."""
     model = type(record)._meta.model_name
     return [
@@ -57,7 +70,7 @@ def lifecycle_buttons(user, record, machine, app_label: str, irreversible) -> li
 UNSHOWN = {"version"}
 
 
-def quantity(value) -> str:
+def quantity(value: Decimal | int | float | str) -> str:
     """A decimal without trailing zeros, thousands grouped: 1,250 or 12.5."""
     value = Decimal(value)
     if value == value.to_integral_value():
@@ -66,7 +79,9 @@ def quantity(value) -> str:
     return f"{number_format(int(whole), force_grouping=True)}.{fraction}"
 
 
-def present_history(model, entries: list[dict], user) -> list[dict]:
+def present_history(
+    model: type[Model], entries: list[dict], user: AbstractBaseUser
+) -> list[dict]:
     """History entries with field labels and readable values (names instead of ids).
 
     The entries come from ``history_entries`` already masked for the reader; a reference to a
@@ -90,7 +105,7 @@ def present_history(model, entries: list[dict], user) -> list[dict]:
         rows = rows.filter(pk__in=pks).select_related(*related)  # their names use them
         names[target] = {row.pk: str(row) for row in rows}
 
-    def show(field, value):
+    def show(field: Any, value: Any) -> str:
         if value is None or value == [] or value == "":
             return "—"
         if field is None:
@@ -133,7 +148,8 @@ def _ids(value) -> list:
     return found
 
 
-def parse_version(request) -> int | None:
+def parse_version(request: HttpRequest) -> int | None:
+    """The ``version`` posted with a form, or None."""
     try:
         return int(request.POST.get("version", ""))
     except ValueError:
@@ -146,7 +162,9 @@ def refusal_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def run_action(request, record, action: str, act, noun: str):
+def run_action(
+    request: HttpRequest, record: Any, action: str, act: Callable[..., Any], noun: str
+) -> HttpResponseRedirect:
     """Apply ``action`` through the service; back to the detail page with what happened."""
     detail = reverse(f"{type(record)._meta.app_label}:detail", args=[record.pk])
     try:
@@ -166,8 +184,9 @@ def run_action(request, record, action: str, act, noun: str):
     return HttpResponseRedirect(detail, status=303)
 
 
-def confirm_page(request, record, machine, action: str, noun: str, template: str,
-                 context: dict):
+def confirm_page(request: HttpRequest, record: Any, machine: StateMachine, action: str,
+                 noun: str, template: str, context: dict) -> HttpResponse:
+    """The page asking to confirm ``action`` on ``record``."""
     context = {
         **context, "record": record, "action": action, "noun": noun,
         "action_label": action.replace("_", " "),
@@ -178,15 +197,17 @@ def confirm_page(request, record, machine, action: str, noun: str, template: str
     return render(request, template, classify(context, [record]))
 
 
-def form_page(request, form, template: str, record=None, status: int = 200, groups=(),
-              **extra):
+def form_page(request: HttpRequest, form: Form, template: str, record: Any = None,
+              status: int = 200, groups: Iterable[Iterable] = (), **extra: Any) -> HttpResponse:
     """A form page under a banner at the level of the record and of ``groups`` it shows."""
     context = {"form": form, "record": record, **extra}
     return render(request, template, classify(context, [record] if record else [], *groups),
                   status=status)
 
 
-def save_form(request, form, save: Callable, done: Callable[[object], str]):
+def save_form(
+    request: HttpRequest, form: Form, save: Callable, done: Callable[[object], str]
+) -> tuple[HttpResponseRedirect | None, int | None]:
     """Save a posted ``form`` through ``save(data, version)``, a service call.
 
     Returns (redirect to the saved record's detail page, None) or (None, HTTP status): 200 for a

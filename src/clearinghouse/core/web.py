@@ -56,7 +56,7 @@ def page(request: HttpRequest) -> dict:
 
 @login_required
 @require_POST
-def toggle_large_type(request: HttpRequest):
+def toggle_large_type(request: HttpRequest) -> HttpResponseRedirect:
     """Switch between the laptop layout and large type for a projector, then go back."""
     request.session["large_type"] = not request.session.get("large_type", False)
     back = request.POST.get("next", "/")

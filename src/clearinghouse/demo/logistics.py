@@ -9,12 +9,19 @@ data is RESTRICTED, owned by the hub's operator and releasable to the coordinato
 (DESIGN.md, who sees what, rule 4).
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import math
 import random
+from typing import TYPE_CHECKING
 
 from clearinghouse.logistics.models import Delivery, Hub, HubClosure, Route
+from clearinghouse.parties.models import Region, User
 from clearinghouse.security.roles import Classification
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
 
 MAX_ROUTE_WEEKS = 4
 MAX_DELIVERY_WEEKS = 2
@@ -106,7 +113,7 @@ def _controlled(record, hub: Hub, user):
     return record
 
 
-def routes_for(origin: str, hubs: list[Hub], rng: random.Random, user) -> list[Route]:
+def routes_for(origin: str, hubs: list[Hub], rng: random.Random, user: User) -> list[Route]:
     """Two to four routes from ``origin`` to the nearest hubs, lead times by distance."""
     country = depot_country(origin)
     if country in DONOR_SITES:
@@ -129,7 +136,7 @@ def routes_for(origin: str, hubs: list[Hub], rng: random.Random, user) -> list[R
     return found
 
 
-def deliveries(hubs: list[Hub], regions: dict, user) -> list[Delivery]:
+def deliveries(hubs: list[Hub], regions: dict[str, Region], user: User) -> list[Delivery]:
     """From every hub to every region: farther regions take longer."""
     found = []
     for hub in hubs:
@@ -139,7 +146,9 @@ def deliveries(hubs: list[Hub], regions: dict, user) -> list[Delivery]:
     return found
 
 
-def closures(hubs: list[Hub], today: dt.date, rng: random.Random, user) -> list[HubClosure]:
+def closures(
+    hubs: list[Hub], today: dt.date, rng: random.Random, user: User
+) -> list[HubClosure]:
     """Maintenance in the coming weeks (from a Monday), and one closure in the past."""
     by_code = {h.code: h for h in hubs}
     monday = today - dt.timedelta(days=today.weekday())
@@ -160,7 +169,7 @@ def closures(hubs: list[Hub], today: dt.date, rng: random.Random, user) -> list[
     return found
 
 
-def build_logistics(sc, rng: random.Random) -> None:
+def build_logistics(sc: Scenario, rng: random.Random) -> None:
     """Routes from every origin that a pledge or an offer names, deliveries, closures."""
     reg = sc.reg
     user = reg.users["coordinator"]

@@ -9,14 +9,20 @@ one offer; a larger scale adds later tranches of random lines, and quantities sc
 Offers are owned by the coordination command, RESTRICTED and releasable to the coordinator.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import random
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from clearinghouse.pledges.models import SupplierOffer
 from clearinghouse.security.roles import Classification
 
 from . import tables
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
 
 # Lead weeks (from the order to goods ready at the supplier's depot) by kind of goods.
 AMMUNITION, FUEL, MEDICAL, KIT, DRONES = (6, 16), (1, 2), (2, 6), (3, 8), (2, 6)
@@ -117,7 +123,7 @@ def _quantity(base: int, scale: float, rng: random.Random) -> Decimal:
     return Decimal(max(1, round(raw)))
 
 
-def build_offers(sc, rng: random.Random) -> None:
+def build_offers(sc: Scenario, rng: random.Random) -> None:
     """One offer per supplier line; at scale above 1, later tranches of random lines."""
     reg = sc.reg
     owner = reg.orgs[tables.COORDINATOR[0]]

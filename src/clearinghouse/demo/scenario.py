@@ -17,8 +17,10 @@ first-come-first-served one.
 
 import datetime as dt
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -129,7 +131,8 @@ def build(seed: int, scale: float, today: dt.date | None = None) -> Scenario:
     return sc
 
 
-def pick(rng: random.Random, weighted):
+def pick(rng: random.Random, weighted: Iterable[tuple[Any, float]]) -> Any:
+    """One of the values of ``weighted`` (value, weight) pairs, by weight."""
     values, weights = zip(*weighted, strict=True)
     return rng.choices(values, weights)[0]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 from simple_history.utils import bulk_create_with_history, get_history_model_for_model
 
 from clearinghouse.catalogue.models import (
@@ -43,12 +43,12 @@ class Tracker:
     def __init__(self, progress: Progress | None) -> None:
         self.progress = progress
 
-    def phase(self, description: str, total: int):
+    def phase(self, description: str, total: int) -> TaskID | None:
         if self.progress is None:
             return None
         return self.progress.add_task(description, total=max(total, 1))
 
-    def advance(self, task, amount: int) -> None:
+    def advance(self, task: TaskID | None, amount: int) -> None:
         if self.progress is not None and task is not None:
             self.progress.advance(task, amount)
 
@@ -236,7 +236,9 @@ def digest_rows() -> Iterable[tuple[str, list]]:
     primary keys (which differ between loads into the same database)."""
     need, position, pledge = _ranks(Need), _ranks(StockPosition), _ranks(Pledge)
 
-    def rows(model, *fields, ranked=None):
+    def rows(
+        model: type[models.Model], *fields: str, ranked: dict[str, dict[int, int]] | None = None
+    ) -> list[list]:
         ranked = ranked or {}
         out = []
         for values in model.objects.order_by("pk", *fields).values_list(*fields):

@@ -87,6 +87,6 @@ class HubClosure(Controlled, Versioned):
     def __str__(self):
         return f"{self.hub.code} closed {self.starts_on}–{self.ends_on}"
 
-    def clean(self):
+    def clean(self) -> None:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": "A closure ends on or after the day it starts."})

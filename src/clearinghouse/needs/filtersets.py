@@ -1,7 +1,7 @@
 """Filters for needs, shared by the API and the pages."""
 
 import django_filters as df
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from clearinghouse.catalogue.models import CapabilityArea, CompatibilityFamily, ItemType
 from clearinghouse.parties.models import Region
@@ -29,7 +29,8 @@ class NeedFilterSet(df.FilterSet):
         model = Need
         fields = ["owner"]
 
-    def search(self, queryset, name, value):
+    def search(self, queryset: QuerySet[Need], name: str, value: str) -> QuerySet[Need]:
+        """Needs whose justification, item type, family or region mentions ``value``."""
         return queryset.filter(
             Q(justification__icontains=value)
             | Q(item_type__name__icontains=value)
@@ -37,5 +38,8 @@ class NeedFilterSet(df.FilterSet):
             | Q(region__name__icontains=value)
         )
 
-    def in_area(self, queryset, name, value: CapabilityArea):
+    def in_area(
+        self, queryset: QuerySet[Need], name: str, value: CapabilityArea
+    ) -> QuerySet[Need]:
+        """Needs of an item type or family in the capability area ``value``."""
         return queryset.filter(Q(item_type__area=value) | Q(family__area=value))

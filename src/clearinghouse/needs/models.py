@@ -88,7 +88,7 @@ class Need(Controlled, Versioned):
             return not self.family.items.filter(indivisible=False).exists()
         return False
 
-    def clean(self):
+    def clean(self) -> None:
         errors = {}
         if bool(self.item_type_id) == bool(self.family_id):
             errors["item_type"] = "Name either one item type or one compatibility family."

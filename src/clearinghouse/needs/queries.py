@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from clearinghouse.catalogue.models import ItemType
 from clearinghouse.core.panels import tallied, tally
 from clearinghouse.parties.models import User
 
@@ -18,7 +19,7 @@ def needs(user: User) -> QuerySet[Need]:
     )
 
 
-def item_tally(item, user: User) -> dict:
+def item_tally(item: ItemType, user: User) -> dict:
     """The item page's panel: how many needs ``user`` sees ask for ``item`` or its family, and
     the highest classification among them (the counts are aggregates of those records)."""
     visible = Need.objects.visible_to(user)

@@ -2,13 +2,14 @@
 
 import rules
 
+from clearinghouse.parties.models import User
 from clearinghouse.security.predicates import is_coordinator, is_recipient_planner, owns
 
-from .models import EDITABLE_STATES
+from .models import EDITABLE_STATES, Need
 
 
 @rules.predicate
-def in_editable_state(user, need) -> bool:
+def in_editable_state(user: User, need: Need | None) -> bool:
     return need is None or need.state in EDITABLE_STATES
 
 

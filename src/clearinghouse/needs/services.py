@@ -8,6 +8,7 @@ from django.utils import timezone
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.lifecycle import save_versioned, transition
 from clearinghouse.core.services import apply_fields, require, set_releasability
+from clearinghouse.parties.models import User
 
 from .models import NEED_LIFECYCLE, Need, NeedState
 
@@ -26,7 +27,7 @@ def _check_required_by(need: Need, today: date | None = None) -> None:
 
 
 @transaction.atomic
-def create_need(user, data: dict) -> Need:
+def create_need(user: User, data: dict) -> Need:
     """A recipient planner enters a need for its own organisation, as a draft."""
     require(user, "needs.add_need")
     need = Need(owner=user.organisation, release_recipient=True)
@@ -38,7 +39,7 @@ def create_need(user, data: dict) -> Need:
 
 
 @transaction.atomic
-def update_need(user, need: Need, data: dict, version: int | None) -> Need:
+def update_need(user: User, need: Need, data: dict, version: int | None) -> Need:
     require(user, "needs.change_need", need)
     apply_fields(need, data, EDITABLE_FIELDS)
     need.full_clean()
@@ -50,7 +51,7 @@ def update_need(user, need: Need, data: dict, version: int | None) -> Need:
 
 
 @transaction.atomic
-def act_on_need(user, need: Need, action: str, version: int | None = None) -> Need:
+def act_on_need(user: User, need: Need, action: str, version: int | None = None) -> Need:
     """Apply a lifecycle action (submit, validate, open, cancel, ...) to a need."""
     if action not in NEED_LIFECYCLE.transitions:
         raise DomainError("action", f"Unknown action '{action}' for a need.")
@@ -64,17 +65,17 @@ def act_on_need(user, need: Need, action: str, version: int | None = None) -> Ne
     return transition(need, NEED_LIFECYCLE, action, version, **changes)
 
 
-def submit_need(user, need, version=None):
+def submit_need(user: User, need: Need, version: int | None = None) -> Need:
     return act_on_need(user, need, "submit", version)
 
 
-def validate_need(user, need, version=None):
+def validate_need(user: User, need: Need, version: int | None = None) -> Need:
     return act_on_need(user, need, "validate", version)
 
 
-def open_need(user, need, version=None):
+def open_need(user: User, need: Need, version: int | None = None) -> Need:
     return act_on_need(user, need, "open", version)
 
 
-def cancel_need(user, need, version=None):
+def cancel_need(user: User, need: Need, version: int | None = None) -> Need:
     return act_on_need(user, need, "cancel", version)

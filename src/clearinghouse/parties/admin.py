@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 
 from clearinghouse.core.admin import VisibleAdmin
 from clearinghouse.security.roles import Role
@@ -38,5 +39,7 @@ class UserAdmin(DjangoUserAdmin, VisibleAdmin):
         ("Clearinghouse", {"fields": ("organisation", "roles", "clearance")}),
     )
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool
+    ) -> None:
         obj.save()

@@ -1,7 +1,7 @@
 """Filters for organisations, shared by the API and the pages."""
 
 import django_filters as df
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from .models import AllianceStatus, Organisation, OrganisationKind
 
@@ -21,7 +21,10 @@ class OrganisationFilterSet(df.FilterSet):
         model = Organisation
         fields = ["kind", "alliance_status", "iso3", "code", "non_lethal_only"]
 
-    def search(self, queryset, name, value):
+    def search(
+        self, queryset: QuerySet[Organisation], name: str, value: str
+    ) -> QuerySet[Organisation]:
+        """Organisations whose name or code contains ``value``, or whose ISO3 is ``value``."""
         return queryset.filter(
             Q(name__icontains=value) | Q(code__icontains=value) | Q(iso3__iexact=value)
         )

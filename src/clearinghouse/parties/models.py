@@ -88,7 +88,7 @@ class Organisation(Versioned):
     def is_recipient_side(self) -> bool:
         return self.kind in (OrganisationKind.RECIPIENT, OrganisationKind.RECIPIENT_UNIT)
 
-    def clean(self):
+    def clean(self) -> None:
         errors = {}
         if self.kind == OrganisationKind.DONOR_NATION:
             if not self.iso3:
@@ -125,7 +125,7 @@ class User(AbstractUser):
         choices=Classification.choices, default=Classification.PUBLIC
     )
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         if not isinstance(self.roles, list):
             raise ValidationError({"roles": "Roles are a list."})

@@ -4,9 +4,11 @@ import rules
 
 from clearinghouse.security.roles import Role, has_role
 
+from .models import User
+
 
 @rules.predicate
-def is_administrator(user) -> bool:
+def is_administrator(user: User) -> bool:
     return user.is_superuser or has_role(user, Role.ADMINISTRATOR)
 
 

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from clearinghouse.core.admin import VisibleAdmin
 
@@ -15,10 +17,10 @@ class PlanAdmin(VisibleAdmin):
     search_fields = ("name",)
     exclude = ("instance",)  # the snapshot is large: read it with export or the API
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -28,8 +30,8 @@ class PlanRuleAdmin(VisibleAdmin):
                     "created_by")
     list_filter = ("kind", "active")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

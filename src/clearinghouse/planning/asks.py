@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from clearinghouse.needs.models import Need
+from clearinghouse.parties.models import User
 
 from .models import Plan
 from .queries import gaps_for, reasons_for, sees_everything
@@ -52,7 +53,7 @@ class Ask:
         return "; ".join(REASONS.get(c, c) for c in self.codes)
 
 
-def asks_for(plan: Plan, user) -> list[Ask]:
+def asks_for(plan: Plan, user: User) -> list[Ask]:
     """One ask per gap of ``plan`` whose need ``user`` sees, the most important first."""
     full = sees_everything(user)
     names = item_names(plan) if full else {}

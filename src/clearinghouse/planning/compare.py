@@ -4,6 +4,7 @@ of two plans (a what-if beside the plan it varies)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .models import Plan
@@ -51,7 +52,7 @@ def need_lines(plan: Plan) -> dict[int, NeedLine]:
     return lines
 
 
-def by_priority(lines) -> list[dict]:
+def by_priority(lines: Iterable[NeedLine]) -> list[dict]:
     """Coverage (value over weight) per priority, in the order of the priorities."""
     weight, value, count = defaultdict(float), defaultdict(float), defaultdict(int)
     for line in lines:

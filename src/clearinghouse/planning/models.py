@@ -13,6 +13,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from simple_history.models import HistoricalRecords
 
 from clearinghouse.core.lifecycle import StateMachine, Versioned
+from clearinghouse.parties.models import User
 from clearinghouse.security.models import Controlled, ControlledQuerySet, VisibleQuerySet
 from clearinghouse.security.roles import Audience, audiences
 
@@ -113,7 +114,7 @@ class Plan(Controlled, Versioned):
 
 
 class AllocationQuerySet(VisibleQuerySet):
-    def visible_to(self, user) -> Self:
+    def visible_to(self, user: User) -> Self:
         """Coordinators and auditors see every plan's allocations; a donor those of its own
         pledges and funds, a hub operator those through its hub, the recipient those to needs
         it sees, all in the adopted plan only (DESIGN.md, who sees what)."""
@@ -129,7 +130,7 @@ class AllocationQuerySet(VisibleQuerySet):
             seen |= Exists(Need.objects.visible_to(user).filter(pk=OuterRef("need_id")))
         return self.filter(seen, plan__state=PlanState.ADOPTED).restricted_for(user)
 
-    def with_movement(self, user):
+    def with_movement(self, user: User) -> Self:
         """``movement_visible``: hub, weeks and route only for coordinators, the sending donor,
         the hub operator and the receiving unit in the need's region (DESIGN.md, rule 4)."""
         org = getattr(user, "organisation", None)

@@ -215,7 +215,7 @@ def masked_reason(reason: Any) -> dict:
     }
 
 
-def reasons_for(user, reasons: Any) -> list:
+def reasons_for(user: User, reasons: Any) -> list:
     """A gap's reasons as ``user`` may see them."""
     if sees_everything(user):
         return reasons if isinstance(reasons, list) else []

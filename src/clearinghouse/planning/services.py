@@ -15,6 +15,7 @@ from clearinghouse.core.errors import DomainError
 from clearinghouse.core.lifecycle import save_versioned, transition, transition_all
 from clearinghouse.core.services import require
 from clearinghouse.needs.models import NEED_LIFECYCLE, Need, NeedState
+from clearinghouse.parties.models import User
 from clearinghouse.pledges.models import PLEDGE_LIFECYCLE, Pledge, PledgeState
 
 from .models import PLAN_LIFECYCLE, Allocation, Plan, PlanKind, PlanRule, PlanState, RuleKind
@@ -41,7 +42,7 @@ def _enqueue(plan: Plan) -> Plan:
 
 
 @transaction.atomic
-def run_plan(user, name: str = "", start: date | None = None, horizon: int = 52,
+def run_plan(user: User, name: str = "", start: date | None = None, horizon: int = 52,
              time_limit: float = 60.0, gap: float = 1e-4) -> Plan:
     """Snapshot what the coordinator sees now and queue the solve."""
     require(user, "planning.add_plan")
@@ -57,7 +58,7 @@ def run_plan(user, name: str = "", start: date | None = None, horizon: int = 52,
 
 
 @transaction.atomic
-def run_what_if(user, base: Plan, changes: list, name: str = "") -> Plan:
+def run_what_if(user: User, base: Plan, changes: list, name: str = "") -> Plan:
     """A variant of ``base``'s snapshot with ``changes``, solved beside it for comparison."""
     require(user, "planning.add_plan")
     if base.state not in (PlanState.SOLVED, PlanState.ADOPTED, PlanState.SUPERSEDED):
@@ -73,7 +74,7 @@ def run_what_if(user, base: Plan, changes: list, name: str = "") -> Plan:
 
 
 @transaction.atomic
-def adopt_plan(user, plan: Plan, version: int | None) -> Plan:
+def adopt_plan(user: User, plan: Plan, version: int | None) -> Plan:
     """Make ``plan``'s allocations binding: pledges ``allocated`` (or released), needs
     ``open``, ``partly covered`` or ``covered``. All or nothing; a stale plan is refused."""
     require(user, "planning.adopt_plan", plan)
@@ -139,7 +140,7 @@ def _need_steps_from(state: str, target: str) -> list[str]:
 
 
 @transaction.atomic
-def pin_allocation(user, allocation: Allocation, note: str = "") -> PlanRule:
+def pin_allocation(user: User, allocation: Allocation, note: str = "") -> PlanRule:
     """Keep this allocation, as it is, in every later plan (until the pin is lifted)."""
     require(user, "planning.add_planrule")
     if allocation.pledge_id is None:
@@ -153,7 +154,7 @@ def pin_allocation(user, allocation: Allocation, note: str = "") -> PlanRule:
 
 
 @transaction.atomic
-def forbid_pair(user, pledge: Pledge, need: Need, note: str = "") -> PlanRule:
+def forbid_pair(user: User, pledge: Pledge, need: Need, note: str = "") -> PlanRule:
     """Never give ``pledge`` to ``need`` in a later plan."""
     require(user, "planning.add_planrule")
     rules = PlanRule.objects.filter(kind=RuleKind.FORBID, pledge=pledge, need=need, active=True)
@@ -164,7 +165,7 @@ def forbid_pair(user, pledge: Pledge, need: Need, note: str = "") -> PlanRule:
 
 
 @transaction.atomic
-def lift_rule(user, rule: PlanRule, version: int | None) -> PlanRule:
+def lift_rule(user: User, rule: PlanRule, version: int | None) -> PlanRule:
     require(user, "planning.change_planrule", rule)
     if not rule.active:
         raise DomainError("active", "This rule is already lifted.")

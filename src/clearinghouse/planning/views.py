@@ -41,7 +41,7 @@ SHOWN_ROWS = 200
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_list(request):
+def plan_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     plans = list(queries.plans(user).defer("instance")[:100])
     can_run = rules.has_perm("planning.add_plan", user)
@@ -98,7 +98,7 @@ def _readable_gaps(plan: Plan, visible: set[int]) -> list:
 
 
 @login_required
-def plan_detail(request, pk: int):
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     plan = visible_or_404(queries.plans(user), user, pk)
     context = {"plan": plan, "active": plan.state in ACTIVE,
@@ -124,7 +124,7 @@ def plan_detail(request, pk: int):
 
 
 @login_required
-def plan_status(request, pk: int):
+def plan_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The live part of a plan's page, polled by htmx while the worker solves it."""
     plan = visible_or_404(queries.plans(request.user).defer("instance"), request.user, pk)
     response = render(request, "planning/plan_status.html",
@@ -136,7 +136,7 @@ def plan_status(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_adopt(request, pk: int):
+def plan_adopt(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     plan = visible_or_404(queries.plans(user), user, pk)
     if not rules.has_perm("planning.adopt_plan", user, plan):
@@ -159,7 +159,7 @@ def plan_adopt(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_what_if(request, pk: int):
+def plan_what_if(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     base = visible_or_404(queries.plans(user), user, pk)
     if not rules.has_perm("planning.add_plan", user):
@@ -195,7 +195,7 @@ def _place_refusal(form, changes: list, error: ValidationError) -> None:
 
 
 @login_required
-def plan_compare(request, pk: int, other: int):
+def plan_compare(request: HttpRequest, pk: int, other: int) -> HttpResponse:
     user = request.user
     base = visible_or_404(queries.plans(user), user, pk)
     variant = visible_or_404(queries.plans(user), user, other)
@@ -220,7 +220,7 @@ def plan_compare(request, pk: int, other: int):
 
 @login_required
 @require_POST
-def plan_rerun(request, pk: int):
+def plan_rerun(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     """Run a fresh plan (a new snapshot) with the same settings, e.g. after it went stale."""
     user = request.user
     old = visible_or_404(queries.plans(user), user, pk)

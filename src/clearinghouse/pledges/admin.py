@@ -1,8 +1,13 @@
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib import admin
-from django.http import Http404
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse
 
 from clearinghouse.core.admin import ServiceAdmin, VisibleAdmin
 from clearinghouse.needs.models import Need
+from clearinghouse.parties.models import Organisation
 from clearinghouse.security.roles import sees_donors
 
 from .models import (
@@ -26,7 +31,9 @@ class PledgeAdmin(ServiceAdmin):
     search_fields = ("item_type__name", "course")
     list_select_related = ("owner", "item_type", "need")
 
-    def lookup_allowed(self, lookup, value, request=None):
+    def lookup_allowed(
+        self, lookup: str, value: str, request: HttpRequest | None = None
+    ) -> bool:
         # Django admits any local-field lookup in the URL (?owner__id__exact=...): refuse those
         # that would single out an anonymous donor's pledges.
         field = lookup.split("__")[0].removesuffix("_id")
@@ -34,15 +41,15 @@ class PledgeAdmin(ServiceAdmin):
             return False
         return super().lookup_allowed(lookup, value, request)
 
-    def get_list_filter(self, request):
+    def get_list_filter(self, request: HttpRequest) -> tuple[Any, ...]:
         # Filtering by donor is offered only to those who see every donor.
         return ("owner", *self.list_filter) if sees_donors(request.user) else self.list_filter
 
     @admin.display(description="donor", ordering="shown_donor_id")
-    def donor(self, pledge):
+    def donor(self, pledge: Pledge) -> Organisation | str:
         return pledge.owner if pledge.shown_donor_id else "anonymous"
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: Pledge | None = None) -> list[Any]:
         hidden = self._hidden_fields(request, obj)
         return [f for f in super().get_fields(request, obj) if f not in hidden]
 
@@ -64,7 +71,10 @@ class PledgeAdmin(ServiceAdmin):
         current = self.get_queryset(request).filter(pk=pk).values("shown_donor_id").first()
         return current is None or current["shown_donor_id"] is None
 
-    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+    def set_history_delta_changes(
+        self, request: HttpRequest, historical_records: Iterable[Any],
+        foreign_keys_are_objs: bool = True,
+    ) -> None:
         """The admin's history list, without the fields this reader may not see."""
         previous = None
         for current in historical_records:
@@ -77,13 +87,18 @@ class PledgeAdmin(ServiceAdmin):
                 previous.history_delta_changes = helper.context_for_delta_changes(delta)
             previous = current
 
-    def history_view(self, request, object_id, extra_context=None):
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
         # Who changed an anonymous pledge would reveal its donor.
         if self._donor_hidden(request, object_id):
             raise Http404
         return super().history_view(request, object_id, extra_context)
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str,
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
         if self._donor_hidden(request, object_id):
             raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context)
@@ -93,13 +108,13 @@ class BackfillInline(admin.TabularInline):
     extra = 0
     fields = ("quantity", "expected_date", "reference")
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -109,10 +124,10 @@ class StockPositionAdmin(VisibleAdmin):
     list_select_related = ("owner", "item_type")
     inlines = [BackfillInline]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -120,10 +135,10 @@ class StockPositionAdmin(VisibleAdmin):
 class BackfillOrderAdmin(VisibleAdmin):
     list_display = ("stock_position", "quantity", "expected_date", "reference")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

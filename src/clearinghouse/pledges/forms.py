@@ -10,7 +10,7 @@ from .models import Pledge
 
 
 class NeedChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, need):
+    def label_from_instance(self, need: Need) -> str:
         what = need.item_type or need.family
         return (f"Need {need.pk}: {need.quantity:g} × {what}, {need.get_priority_display()}, "
                 f"by {need.required_by:%d %b %Y}, {need.region}")

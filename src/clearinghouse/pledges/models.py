@@ -1,5 +1,6 @@
 """Pledges, stock positions and backfill orders (DESIGN.md, Domain)."""
 
+from decimal import Decimal
 from typing import Self
 
 from django.core.validators import MinValueValidator
@@ -9,6 +10,7 @@ from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 from clearinghouse.core.lifecycle import StateMachine, Versioned
+from clearinghouse.parties.models import User
 from clearinghouse.security.models import (
     Controlled,
     ControlledQuerySet,
@@ -57,7 +59,7 @@ COMMITTED_STATES = (S.OFFERED, S.ACCEPTED, S.ALLOCATED, S.SHIPPED)
 
 
 class PledgeQuerySet(ControlledQuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: User) -> Self:
         """Visible pledges, with ``shown_donor_id``: NULL where an anonymous donor is hidden.
 
         Filters, sorting, search, exports and aggregates by donor use ``shown_donor_id`` so that
@@ -74,7 +76,7 @@ class PledgeQuerySet(ControlledQuerySet):
         )
 
 
-    def with_visible_references(self, user):
+    def with_visible_references(self, user: User) -> Self:
         """Annotate ``shown_need_id`` and ``shown_stock_position_id``: NULL when not visible."""
         from clearinghouse.needs.models import Need
 
@@ -157,7 +159,7 @@ class Pledge(Controlled, Versioned):
         return self.owner.name if getattr(self, "shown_donor_id", self.owner_id) else "anonymous"
 
     @property
-    def value_eur(self):
+    def value_eur(self) -> Decimal | None:
         if self.kind == PledgeKind.FUNDING:
             return self.amount_eur
         if self.item_type_id and self.quantity is not None:
@@ -166,7 +168,7 @@ class Pledge(Controlled, Versioned):
 
 
 class StockPositionQuerySet(ControlledQuerySet):
-    def with_committed(self, user):
+    def with_committed(self, user: User) -> Self:
         """Annotate ``committed``: the quantity promised from each position by the pledges
         ``user`` sees with their donor. A total including hidden pledges would disclose them,
         and an anonymous one its donor (DESIGN.md, rules 3 and 5)."""
@@ -209,7 +211,7 @@ class StockPosition(Controlled, Versioned):
     def __str__(self):
         return f"{self.owner} holds {self.quantity_held:g} × {self.item_type}"
 
-    def committed(self, exclude_pledge_id=None):
+    def committed(self, exclude_pledge_id: int | None = None) -> Decimal:
         """Quantity promised from this position by pledges not yet delivered or abandoned."""
         rows = self.pledges.filter(state__in=COMMITTED_STATES).exclude(pk=exclude_pledge_id)
         total = Coalesce(models.Sum("quantity"), 0, output_field=models.DecimalField())
@@ -217,7 +219,7 @@ class StockPosition(Controlled, Versioned):
 
 
 class BackfillOrderQuerySet(VisibleQuerySet):
-    def visible_to(self, user) -> Self:
+    def visible_to(self, user: User) -> Self:
         """A backfill order is seen by whoever sees its stock position."""
         return self.filter(
             stock_position__in=StockPosition.objects.visible_to(user).values("pk")

@@ -5,12 +5,14 @@ item pages (core/panels.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Func, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from clearinghouse.catalogue.models import ItemType
 from clearinghouse.core.panels import tallied, tally
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import User
@@ -38,7 +40,7 @@ def stock_positions(user: User) -> QuerySet[StockPosition]:
             .with_committed(user))
 
 
-def backfill_orders_count():
+def backfill_orders_count() -> Func:
     """The number of backfill orders of each stock position (an annotation)."""
     orders = (BackfillOrder.objects.filter(stock_position=OuterRef("pk")).order_by()
               .values("stock_position").annotate(n=Count("pk")).values("n"))
@@ -92,7 +94,9 @@ class Coverage:
         return float(min(getattr(self, part), self.quantity) / self.quantity * 100)
 
 
-def coverage_by_need(user, needs=None):
+def coverage_by_need(
+    user: User, needs: Iterable[int] | QuerySet | None = None
+) -> QuerySet[Pledge, dict]:
     """Goods pledges ``user`` sees summed per need: a ``values()`` queryset of ``need_id``,
     ``covered``, ``accepted`` and ``pledged`` (NULL where none) and ``level``, the highest
     classification among them (any state). ``needs``: need ids or a queryset of them.
@@ -109,7 +113,7 @@ def coverage_by_need(user, needs=None):
     )
 
 
-def coverage_for(needs, user) -> dict[int, Coverage]:
+def coverage_for(needs: Iterable[Need], user: User) -> dict[int, Coverage]:
     """Coverage of ``needs`` (records already visible to ``user``) in one query.
 
     Counts goods pledged against each need, by state: covered (allocated, shipped, delivered),
@@ -143,7 +147,7 @@ def need_pledges(need: Need, user: User) -> dict:
     return {"pledges": rows, "shown": rows}
 
 
-def item_tally(item, user: User) -> dict:
+def item_tally(item: ItemType, user: User) -> dict:
     """The item page's count of the pledges of ``item`` that ``user`` sees."""
     found = tally(Pledge.objects.visible_to(user).filter(item_type=item))
     return {"pledges": found, "shown": tallied(found)}

@@ -2,18 +2,20 @@
 
 import rules
 
+from clearinghouse.parties.models import User
 from clearinghouse.security.predicates import is_coordinator, is_donor_representative, owns
 
-from .models import EDITABLE_STATES
+from .models import EDITABLE_STATES, BackfillOrder, Pledge
 
 
 @rules.predicate
-def in_editable_state(user, pledge) -> bool:
+def in_editable_state(user: User, pledge: Pledge | None) -> bool:
     return pledge is None or pledge.state in EDITABLE_STATES
 
 
 @rules.predicate
-def owns_position(user, order) -> bool:
+def owns_position(user: User, order: BackfillOrder | None) -> bool:
+    """Whether the backfill order's stock position belongs to the user's organisation."""
     return order is not None and user.organisation_id == order.stock_position.owner_id
 
 

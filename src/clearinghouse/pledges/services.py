@@ -5,6 +5,7 @@ from django.db import transaction
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.lifecycle import save_versioned, transition
 from clearinghouse.core.services import apply_fields, require, set_releasability
+from clearinghouse.parties.models import User
 
 from .checks import check_pledge
 from .models import PLEDGE_LIFECYCLE, BackfillOrder, Pledge, StockPosition
@@ -20,7 +21,7 @@ POSITION_FIELDS = ("item_type", "quantity_held", "target_minimum", "notes", "cla
 BACKFILL_FIELDS = ("quantity", "expected_date", "reference")
 
 
-def _save_pledge(user, pledge: Pledge, data: dict, version: int | None) -> Pledge:
+def _save_pledge(user: User, pledge: Pledge, data: dict, version: int | None) -> Pledge:
     scalar = {k: v for k, v in data.items() if k not in M2M}
     apply_fields(pledge, scalar, PLEDGE_FIELDS)
     pledge.release_coordinator = True  # every pledge must be cleared by the coordinator
@@ -42,14 +43,14 @@ def _save_pledge(user, pledge: Pledge, data: dict, version: int | None) -> Pledg
 
 
 @transaction.atomic
-def create_pledge(user, data: dict) -> Pledge:
+def create_pledge(user: User, data: dict) -> Pledge:
     """A donor representative offers a pledge on behalf of its own organisation."""
     require(user, "pledges.add_pledge")
     return _save_pledge(user, Pledge(owner=user.organisation), data, None)
 
 
 @transaction.atomic
-def update_pledge(user, pledge: Pledge, data: dict, version: int | None) -> Pledge:
+def update_pledge(user: User, pledge: Pledge, data: dict, version: int | None) -> Pledge:
     require(user, "pledges.change_pledge", pledge)
     if "kind" in data and data["kind"] != pledge.kind:
         raise DomainError("kind", "The kind of a pledge cannot change; withdraw it instead.")
@@ -57,7 +58,7 @@ def update_pledge(user, pledge: Pledge, data: dict, version: int | None) -> Pled
 
 
 @transaction.atomic
-def act_on_pledge(user, pledge: Pledge, action: str, version: int | None = None) -> Pledge:
+def act_on_pledge(user: User, pledge: Pledge, action: str, version: int | None = None) -> Pledge:
     """Apply a lifecycle action (accept, decline, allocate, ship, deliver, withdraw)."""
     if action not in PLEDGE_LIFECYCLE.transitions:
         raise DomainError("action", f"Unknown action '{action}' for a pledge.")
@@ -75,20 +76,20 @@ def act_on_pledge(user, pledge: Pledge, action: str, version: int | None = None)
     return transition(pledge, PLEDGE_LIFECYCLE, action, version, **changes)
 
 
-def accept_pledge(user, pledge, version=None):
+def accept_pledge(user: User, pledge: Pledge, version: int | None = None) -> Pledge:
     return act_on_pledge(user, pledge, "accept", version)
 
 
-def decline_pledge(user, pledge, version=None):
+def decline_pledge(user: User, pledge: Pledge, version: int | None = None) -> Pledge:
     return act_on_pledge(user, pledge, "decline", version)
 
 
-def withdraw_pledge(user, pledge, version=None):
+def withdraw_pledge(user: User, pledge: Pledge, version: int | None = None) -> Pledge:
     return act_on_pledge(user, pledge, "withdraw", version)
 
 
 @transaction.atomic
-def create_stock_position(user, data: dict) -> StockPosition:
+def create_stock_position(user: User, data: dict) -> StockPosition:
     require(user, "pledges.add_stockposition")
     position = StockPosition(owner=user.organisation)
     apply_fields(position, data, POSITION_FIELDS)
@@ -99,7 +100,9 @@ def create_stock_position(user, data: dict) -> StockPosition:
 
 
 @transaction.atomic
-def update_stock_position(user, position: StockPosition, data: dict, version) -> StockPosition:
+def update_stock_position(
+    user: User, position: StockPosition, data: dict, version: int | None
+) -> StockPosition:
     require(user, "pledges.change_stockposition", position)
     if "item_type" in data and data["item_type"] != position.item_type:
         raise DomainError("item_type", "A stock position's item cannot change.")
@@ -111,7 +114,7 @@ def update_stock_position(user, position: StockPosition, data: dict, version) ->
 
 
 @transaction.atomic
-def add_backfill_order(user, data: dict) -> BackfillOrder:
+def add_backfill_order(user: User, data: dict) -> BackfillOrder:
     """A donor records an order replenishing one of its own (visible) stock positions."""
     data = dict(data)
     order = BackfillOrder(stock_position=data.pop("stock_position"))
@@ -123,7 +126,9 @@ def add_backfill_order(user, data: dict) -> BackfillOrder:
 
 
 @transaction.atomic
-def update_backfill_order(user, order: BackfillOrder, data: dict, version) -> BackfillOrder:
+def update_backfill_order(
+    user: User, order: BackfillOrder, data: dict, version: int | None
+) -> BackfillOrder:
     require(user, "pledges.change_backfillorder", order)
     if "stock_position" in data and data["stock_position"] != order.stock_position:
         raise DomainError("stock_position", "A backfill order's stock position cannot change.")

@@ -10,7 +10,7 @@ writes go through the services.
 import rules
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import DecimalField, Sum
+from django.db.models import DecimalField, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -36,6 +36,7 @@ from clearinghouse.core.views import (
 )
 from clearinghouse.core.web import classify
 from clearinghouse.needs.models import Need
+from clearinghouse.parties.models import User
 
 from . import queries, services
 from .filtersets import PledgeFilterSet, StockPositionFilterSet
@@ -48,11 +49,11 @@ MONEY = DecimalField(max_digits=20, decimal_places=2)
 PLEDGE_IRREVERSIBLE = frozenset({"decline", "withdraw", "deliver"})
 
 
-def donor_name(pledge) -> str:
+def donor_name(pledge: Pledge) -> str:
     return ANONYMOUS if pledge.shown_donor_id is None else pledge.owner.name
 
 
-def donor_link(pledge):
+def donor_link(pledge: Pledge) -> str | None:
     return None if pledge.shown_donor_id is None else detail_link("parties:detail")(pledge.owner)
 
 
@@ -133,7 +134,7 @@ class StockPositionListing(Listing):
     )
 
     @staticmethod
-    def query(user):
+    def query(user: User) -> QuerySet[StockPosition]:
         return queries.stock_positions(user).annotate(
             backfill_orders_count=queries.backfill_orders_count())
 

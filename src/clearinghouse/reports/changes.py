@@ -5,6 +5,7 @@ from django.db.models import Count, Max, OuterRef, Subquery
 from clearinghouse.core.history import describe
 from clearinghouse.core.views import present_history
 from clearinghouse.needs.models import PLEDGEABLE_STATES, Need
+from clearinghouse.parties.models import User
 from clearinghouse.pledges.models import (
     DONOR_REVEALING,
     Pledge,
@@ -45,7 +46,8 @@ def _history(model, label, user, detail_name):
     return rows
 
 
-def auditor_page(user) -> dict:
+def auditor_page(user: User) -> dict:
+    """The auditor's section: the latest changes of needs, pledges and stock it may see."""
     rows = (_history(Need, "Need", user, "needs:detail")
             + _history(Pledge, "Pledge", user, "pledges:detail")
             + _history(StockPosition, "Stock position", user, "pledges:stock-detail"))

@@ -6,14 +6,17 @@ coverage over needs are computed in the database (reports/totals.py) and only th
 read, chosen there by ORDER BY and LIMIT.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.db.models import (
     BooleanField,
     Case,
+    Choices,
     Count,
     Exists,
     F,
@@ -21,6 +24,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -31,7 +35,7 @@ from django.urls import reverse
 
 from clearinghouse.catalogue.models import ItemType
 from clearinghouse.needs.models import PLEDGEABLE_STATES, Need, NeedState, Priority
-from clearinghouse.parties.models import Organisation
+from clearinghouse.parties.models import Organisation, User
 from clearinghouse.pledges.models import (
     COMMITTED_STATES,
     Pledge,
@@ -113,12 +117,14 @@ class NeedRow:
     stocked: bool = False
 
 
-def line_values(needs, **columns):
+def line_values(needs: QuerySet[Need], **columns: Any) -> QuerySet[Need, dict[str, Any]]:
     """The values a row shows of each of ``needs``, and ``columns`` (name: expression)."""
     return needs.order_by().values(*LINE_FIELDS, **{**LINE_VALUES, **columns})
 
 
-def need_rows(values, user, coverage: dict | None = None) -> list[NeedRow]:
+def need_rows(
+    values: Iterable[dict[str, Any]], user: User, coverage: dict | None = None
+) -> list[NeedRow]:
     """Rows for ``values`` (of ``line_values``, a few needs visible to ``user``), in their
     order, with the coverage of each: from ``coverage`` (pk: Coverage), else read (1 query)."""
     values = list(values)
@@ -144,13 +150,15 @@ def need_rows(values, user, coverage: dict | None = None) -> list[NeedRow]:
     ]
 
 
-def in_order(values, pks: list[int]) -> list[dict]:
+def in_order(values: Iterable[dict[str, Any]], pks: list[int]) -> list[dict]:
     """``values`` (dicts with ``pk``) in the order of ``pks``."""
     position = {pk: i for i, pk in enumerate(pks)}
     return sorted(values, key=lambda v: position[v["pk"]])
 
 
-def coverage_totals(groups: list[dict], overall: str):
+def coverage_totals(
+    groups: list[dict], overall: str
+) -> tuple[list[CoverageTotal], list[CoverageTotal], CoverageTotal]:
     """By priority (in order), by capability area (by name) and overall, from the rows of
     ``NeedCoverage.totals`` grouped by priority and area."""
     priorities = combine(sorted(groups, key=lambda g: g["priority"]),
@@ -166,13 +174,16 @@ def highest(groups: list[dict], *columns: str) -> int:
                default=Classification.PUBLIC)
 
 
-def need_queryset(user):
+def need_queryset(user: User) -> QuerySet[Need]:
+    """The needs ``user`` sees, with what the start pages name."""
     return Need.objects.visible_to(user).select_related(
         "item_type__area", "family__area", "region", "owner"
     )
 
 
-def count_by_state(queryset, states) -> tuple[list[tuple[str, int]], int, int]:
+def count_by_state(
+    queryset: QuerySet, states: type[Choices]
+) -> tuple[list[tuple[str, int]], int, int]:
     """[(state label, count)] for every state, the total, and the highest classification."""
     rows = queryset.order_by().values("state").annotate(n=Count("pk"), level=Max("classification"))
     found = {r["state"]: r["n"] for r in rows}
@@ -184,13 +195,14 @@ def count_by_state(queryset, states) -> tuple[list[tuple[str, int]], int, int]:
 # --- recipient planner -----------------------------------------------------------------------
 
 
-def own_q(user) -> Q:
+def own_q(user: User) -> Q:
     """Records of the user's organisation or of its units."""
     org = user.organisation_id
     return Q(owner_id=org) | Q(owner__parent_id=org)
 
 
-def recipient_page(user) -> dict:
+def recipient_page(user: User) -> dict:
+    """The recipient planner's section: coverage of its active needs and what to do next."""
     mine = need_queryset(user).filter(own_q(user))
     active = mine.filter(state__in=ACTIVE_NEED_STATES)
     groups = NeedCoverage(active, user, area=AREA).totals(["priority", "area"])
@@ -230,11 +242,13 @@ def recipient_page(user) -> dict:
 # --- donor representative --------------------------------------------------------------------
 
 
-def pledge_queryset(user):
+def pledge_queryset(user: User) -> QuerySet[Pledge]:
+    """The pledges ``user`` sees, with their item and donor."""
     return Pledge.objects.visible_to(user).select_related("item_type", "owner")
 
 
-def donor_page(user) -> dict:
+def donor_page(user: User) -> dict:
+    """The donor representative's section: its pledges, its stock and the needs it could fill."""
     org = user.organisation_id
     mine = pledge_queryset(user).filter(owner_id=org)
     states, total, pledge_level = count_by_state(mine, PledgeState)
@@ -311,13 +325,14 @@ def donor_page(user) -> dict:
 OLDEST = ("created_at", "pk")
 
 
-def oldest(queryset):
+def oldest(queryset: QuerySet) -> QuerySet:
     """The ids of the first ``QUEUE_LIMIT`` of ``queryset``, oldest first, as a subquery: the
     rows shown are then read with their related records, not the whole queue."""
     return queryset.order_by(*OLDEST).values("pk")[:QUEUE_LIMIT]
 
 
-def coordinator_page(user) -> dict:
+def coordinator_page(user: User) -> dict:
+    """The coordinator's section: the queues to work through and the coverage of all needs."""
     need_detail = page_url("needs:detail", 0)
     pledge_detail = page_url("pledges:detail", 0)
     to_validate = Need.objects.visible_to(user).filter(state=NeedState.SUBMITTED)
@@ -378,7 +393,7 @@ def coordinator_page(user) -> dict:
 
 # --- auditor ---------------------------------------------------------------------------------
 
-def overview_page(user) -> dict:
+def overview_page(user: User) -> dict:
     """What the user can see now: counts over visible records, with links."""
     needs = Need.objects.visible_to(user).aggregate(n=Count("pk"), level=Max("classification"))
     pledges = Pledge.objects.visible_to(user).aggregate(n=Count("pk"), level=Max("classification"))

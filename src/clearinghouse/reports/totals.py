@@ -20,10 +20,12 @@ releases is costed per row though it runs as a hashed subplan: JIT compilation t
 longer (20-40 ms) than the query itself.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Context, Decimal
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from clearinghouse.pledges.queries import Coverage, coverage_by_need
 
@@ -84,7 +86,7 @@ class CoverageTotal:
         self.count += group["count"]
 
 
-def combine(groups: list[dict], label) -> dict[str, CoverageTotal]:
+def combine(groups: list[dict], label: Callable[[dict], str]) -> dict[str, CoverageTotal]:
     """``groups`` (rows of ``NeedCoverage.totals``) summed by ``label(group)``, in order."""
     found: dict[str, CoverageTotal] = {}
     for group in groups:
@@ -136,7 +138,9 @@ class NeedCoverage:
             row["gaps"] = int(row["gaps"] or 0)
         return rows
 
-    def gaps(self, needs, order: list[str], limit: int) -> list[tuple[int, Coverage]]:
+    def gaps(
+        self, needs: QuerySet, order: list[str], limit: int
+    ) -> list[tuple[int, Coverage]]:
         """The first ``limit`` of ``needs`` (this queryset, narrowed) missing something, by
         ``order`` (SQL terms over the columns, ``missing_value`` included), with coverage."""
         per_need, params = self._sql(needs.order_by())

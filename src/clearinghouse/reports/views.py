@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from clearinghouse.core.web import classify
@@ -20,7 +21,7 @@ SECTIONS = (
 
 
 @login_required
-def start(request):
+def start(request: HttpRequest) -> HttpResponse:
     user = request.user
     sections = []
     if user.organisation_id is not None:

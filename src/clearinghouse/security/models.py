@@ -1,12 +1,18 @@
 """Classification and releasability carried by every record of assistance data."""
 
-from typing import Self
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, When
 
 from .roles import Audience, Classification, audiences
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 def _reader(user) -> object:
@@ -25,7 +31,7 @@ class VisibleQuerySet(models.QuerySet):
         clone.visible_for = self.visible_for
         return clone
 
-    def restricted_for(self, user) -> Self:
+    def restricted_for(self, user: AbstractBaseUser | AnonymousUser) -> Self:
         """This queryset, marked as holding only what ``user`` may see: for ``visible_to``
         and the query functions that apply a visibility rule of their own."""
         clone = self._chain()
@@ -33,7 +39,9 @@ class VisibleQuerySet(models.QuerySet):
         return clone
 
 
-def require_visible(rows, user):
+def require_visible(
+    rows: models.QuerySet, user: AbstractBaseUser | AnonymousUser
+) -> models.QuerySet:
     """``rows`` if restricted to what ``user`` may see, else a configuration error (a
     developer's mistake, caught by the first test that opens the page)."""
     if getattr(rows, "visible_for", None) != _reader(user):
@@ -45,12 +53,13 @@ def require_visible(rows, user):
 
 
 class ControlledQuerySet(VisibleQuerySet):
-    def visible_to(self, user) -> Self:
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> Self:
         """Only the records ``user`` may see: clearance, then need to know (DESIGN.md)."""
         return self.filter(visibility_q(self.model, user)).restricted_for(user)
 
 
-def visibility_q(model, user) -> Q:
+def visibility_q(model: type[Controlled], user: AbstractBaseUser | AnonymousUser) -> Q:
+    """The filter of the records of ``model`` that ``user`` may see (``visible_to``)."""
     org_id = getattr(user, "organisation_id", None) if user.is_authenticated else None
     if org_id is None:
         return Q(pk__in=[])
@@ -70,7 +79,9 @@ def visibility_q(model, user) -> Q:
     return Q(classification__lte=user.clearance) & need_to_know
 
 
-def visible_reference(field: str, target, user):
+def visible_reference(
+    field: str, target: type[Controlled], user: AbstractBaseUser | AnonymousUser
+) -> Case:
     """``field``'s id where the record it points to is visible to ``user``, else NULL.
 
     A visible record must not reveal, even by id, a record the user may not see.
@@ -123,5 +134,5 @@ class Controlled(models.Model):
 class PublicQuerySet(VisibleQuerySet):
     """Reference data (parties, catalogue): visible to every signed-in user, to no one else."""
 
-    def visible_to(self, user) -> Self:
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> Self:
         return (self.all() if user.is_authenticated else self.none()).restricted_for(user)

@@ -1,6 +1,14 @@
 """Roles of DESIGN.md and the audiences a user belongs to."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 class Role(models.TextChoices):
@@ -39,7 +47,7 @@ ROLE_ORGANISATION_KINDS = {
 }
 
 
-def has_role(user, *roles: str) -> bool:
+def has_role(user: AbstractBaseUser | AnonymousUser, *roles: str) -> bool:
     """Whether the user holds one of ``roles`` in an organisation of a kind that role fits."""
     if not user.is_authenticated:
         return False
@@ -49,7 +57,7 @@ def has_role(user, *roles: str) -> bool:
     return any(kind in ROLE_ORGANISATION_KINDS[role] for role in held)
 
 
-def audiences(user) -> frozenset[str]:
+def audiences(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
     """The audiences a user belongs to; coordinators and auditors always belong to coordinator."""
     if not user.is_authenticated:
         return frozenset()
@@ -65,6 +73,6 @@ def audiences(user) -> frozenset[str]:
     return frozenset(found)
 
 
-def sees_donors(user) -> bool:
+def sees_donors(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Whether the user sees who gave an anonymous pledge (beyond its own organisation's)."""
     return Audience.COORDINATOR in audiences(user)

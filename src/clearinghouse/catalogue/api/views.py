@@ -1,3 +1,5 @@
+from django.db.models import QuerySet
+
 from clearinghouse.core.api import ReadOnlyViewSet
 
 from ..filtersets import ItemTypeFilterSet
@@ -19,7 +21,7 @@ class CapabilityCoalitionViewSet(ReadOnlyViewSet):
     model = CapabilityCoalition
     serializer_class = CapabilityCoalitionSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[CapabilityCoalition]:
         return super().get_queryset().prefetch_related("lead_nations")
 
 

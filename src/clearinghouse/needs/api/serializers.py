@@ -20,6 +20,6 @@ class NeedSerializer(LifecycleSerializer):
         )
         read_only_fields = ("owner", "state", "release_coordinator", "created_at")
 
-    def get_area(self, need) -> str | None:
+    def get_area(self, need: Need) -> str | None:
         source = need.item_type or need.family
         return source.area.code if source else None

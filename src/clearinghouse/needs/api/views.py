@@ -1,6 +1,7 @@
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clearinghouse.core.api import DomainViewSet, lifecycle_actions
@@ -31,12 +32,12 @@ class NeedViewSet(DomainViewSet):
 
     query = staticmethod(queries.needs)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Need]:
         return super().get_queryset().prefetch_related("released_to")
 
     @extend_schema(responses=GroupSerializer(many=True))
     @action(detail=False, methods=["get"])
-    def summary(self, request):
+    def summary(self, request: Request) -> Response:
         """Counts and quantities of the visible, filtered needs, grouped by ``group_by``."""
         rows = self.filter_queryset(self.get_queryset())
         return Response(summarise(rows, request, GROUPS, measures={

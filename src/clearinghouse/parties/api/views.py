@@ -1,5 +1,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clearinghouse.core.api import ReadOnlyViewSet
@@ -23,6 +24,6 @@ class OrganisationViewSet(ReadOnlyViewSet):
 
 @extend_schema(responses=MeSerializer)
 @api_view(["GET"])
-def me(request):
+def me(request: Request) -> Response:
     """The signed-in user: organisation, roles and clearance."""
     return Response(MeSerializer(request.user).data)

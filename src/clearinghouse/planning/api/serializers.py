@@ -7,6 +7,7 @@ Masking happens on data the views annotate (``figures_shown``, ``movement_visibl
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -47,10 +48,10 @@ class PlanSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
-    def get_base(self, plan) -> int | None:
+    def get_base(self, plan: Plan) -> int | None:
         return getattr(plan, "shown_base_id", plan.base_id)
 
-    def to_representation(self, plan):
+    def to_representation(self, plan: Plan) -> dict[str, Any]:
         data = super().to_representation(plan)
         if not getattr(plan, "figures_shown", False):
             data = {k: (v if k in THIN_FIELDS else None) for k, v in data.items()}
@@ -117,20 +118,20 @@ class AllocationSerializer(serializers.Serializer):
     ship_on = serializers.SerializerMethodField(help_text="Monday of the week the hub handles it.")
     arrive_on = serializers.SerializerMethodField(help_text="Monday of the week it arrives.")
 
-    def get_id(self, row) -> int | None:
+    def get_id(self, row: dict[str, Any]) -> int | None:
         return row["first_id"] if row["movement_visible"] and row["rows"] == 1 else None
 
-    def get_donor_name(self, row) -> str:
+    def get_donor_name(self, row: dict[str, Any]) -> str:
         donor = row["shown_donor_id"]
         return self.context["donor_names"].get(donor, ANONYMOUS) if donor else ANONYMOUS
 
     def _week(self, week: int | None) -> date | None:
         return None if week is None else self.context["plan"].week_start(week)
 
-    def get_ship_on(self, row) -> date | None:
+    def get_ship_on(self, row: dict[str, Any]) -> date | None:
         return self._week(row["shown_ship_week"])
 
-    def get_arrive_on(self, row) -> date | None:
+    def get_arrive_on(self, row: dict[str, Any]) -> date | None:
         return self._week(row["shown_arrival_week"])
 
 
@@ -152,7 +153,7 @@ class GapSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(GapReasonSerializer(many=True))
-    def get_reasons(self, gap) -> list:
+    def get_reasons(self, gap: Gap) -> list:
         return reasons_for(self.context["request"].user, gap.reasons)
 
 
@@ -205,10 +206,10 @@ class PlanRuleSerializer(serializers.ModelSerializer):
     def _moving(self) -> bool:
         return sees_everything(self.context["request"].user)
 
-    def get_hub(self, rule) -> int | None:
+    def get_hub(self, rule: PlanRule) -> int | None:
         return rule.hub_id if self._moving() else None
 
-    def get_ship_on(self, rule) -> date | None:
+    def get_ship_on(self, rule: PlanRule) -> date | None:
         return rule.ship_on if self._moving() else None
 
 
@@ -224,7 +225,7 @@ class NewPlanRuleSerializer(serializers.Serializer):
                                help_text="Forbid: the need it may not go to.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         wanted = ("allocation",) if attrs["kind"] == RuleKind.PIN else ("pledge", "need")
         missing = {f: [f"Required for a {attrs['kind']} rule."] for f in wanted
                    if attrs.get(f) is None}

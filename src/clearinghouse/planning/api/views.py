@@ -3,12 +3,15 @@ each reader may see them; pin and forbid. Every write calls ``planning.services`
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, F, FloatField, Min, Sum, Value, When
+from typing import Any
+
+from django.db.models import Case, Count, F, FloatField, Min, QuerySet, Sum, Value, When
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clearinghouse.core.api import (
@@ -58,7 +61,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewS
     serializer_class = PlanSerializer
     filterset_class = PlanFilterSet
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Plan]:
         user = self.request.user
         return (
             plans_for(user).defer(*LARGE).select_related("created_by", "adopted_by")
@@ -70,7 +73,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewS
         return Response(data, status=code)
 
     @extend_schema(request=RunPlanSerializer, responses={202: PlanSerializer})
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         """Snapshot what you see now and queue the solve (coordinators). 202: it is queued."""
         form = RunPlanSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -79,7 +82,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewS
 
     @extend_schema(request=WhatIfSerializer, responses={202: PlanSerializer})
     @action(detail=True, methods=["post"], url_path="what-if")
-    def what_if(self, request, pk=None):
+    def what_if(self, request: Request, pk: str | None = None) -> Response:
         """A variant of this plan's snapshot with ``changes``, solved beside it (coordinators)."""
         base = self.get_object()
         form = WhatIfSerializer(data=request.data)
@@ -90,7 +93,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewS
 
     @extend_schema(request=ActionSerializer, responses=PlanSerializer)
     @action(detail=True, methods=["post"])
-    def adopt(self, request, pk=None):
+    def adopt(self, request: Request, pk: str | None = None) -> Response:
         """Make the plan's allocations binding (coordinators). 409 if its version or state
         forbids it; 400 naming ``plan`` if its snapshot is stale."""
         plan = self.get_object()
@@ -98,7 +101,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewS
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"])
-    def instance(self, request, pk=None):
+    def instance(self, request: Request, pk: str | None = None) -> Response:
         """The snapshot the plan was solved over (a clearinghouse-instance/1 document): movement
         data, so for coordinators and auditors only."""
         plan = self.get_object()
@@ -112,7 +115,9 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewS
                                      description="The plan compared with this one.")],
     )
     @action(detail=True, methods=["get"], url_path=r"compare/(?P<other_id>\d+)")
-    def compare(self, request, pk=None, other_id=None):
+    def compare(
+        self, request: Request, pk: str | None = None, other_id: str | None = None
+    ) -> Response:
         """Need by need, what ``other`` gains or loses against this plan, over the needs you
         see. Both plans must be visible to you in full."""
         full = Plan.objects.visible_to(request.user)
@@ -123,7 +128,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewS
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"])
-    def history(self, request, pk=None):
+    def history(self, request: Request, pk: str | None = None) -> Response:
         """Every change of the plan (its figures too): for those who see it in full."""
         plan = visible_or_404(Plan.objects.visible_to(request.user).defer(*LARGE),
                               request.user, pk)
@@ -163,12 +168,12 @@ class AllocationViewSet(PlanPartViewSet):
     serializer_class = AllocationSerializer
     filterset_class = AllocationFilterSet
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Allocation]:
         if self.fake():
             return Allocation.objects.none()
         return allocations_for(self.request.user, self.plan())
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Coordinators and auditors see every column, so each allocation is a row of its own
         # (with its id, to pin it), even two the solver made alike.
         keys = (*SHOWN, "id") if sees_everything(request.user) else SHOWN
@@ -195,7 +200,7 @@ class GapViewSet(PlanPartViewSet):
     serializer_class = GapSerializer
     filterset_class = GapFilterSet
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Gap]:
         if self.fake():
             return Gap.objects.none()
         return gaps_for(self.request.user, self.plan())
@@ -210,10 +215,10 @@ class AskListView(Restricted, generics.ListAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("plan", int, description="A plan you see "
                                                 "in full (coordinators and auditors).")])
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Gap]:
         user = self.request.user
         plan = ask_plan(user, self.request.query_params.get("plan"))
         if plan is None:
@@ -230,7 +235,7 @@ class PlanRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
     serializer_class = PlanRuleSerializer
     filterset_class = PlanRuleFilterSet
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[PlanRule]:
         user = self.request.user
         return (
             super().get_queryset().select_related("created_by")
@@ -238,7 +243,7 @@ class PlanRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
                       shown_need_id=visible_reference("need_id", Need, user))
         )
 
-    def history_masks(self, rule) -> dict:
+    def history_masks(self, rule: PlanRule) -> dict:
         user = self.request.user
         masks = {"references": {
             "pledge": lambda pk: Pledge.objects.visible_to(user).filter(pk=pk).exists(),
@@ -249,7 +254,7 @@ class PlanRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
         return masks
 
     @extend_schema(request=NewPlanRuleSerializer, responses={201: PlanRuleSerializer})
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         """Pin an allocation (``allocation``) or forbid a pair (``pledge`` and ``need``)."""
         form = NewPlanRuleSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
@@ -263,7 +268,7 @@ class PlanRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
 
     @extend_schema(request=ActionSerializer, responses=PlanRuleSerializer)
     @action(detail=True, methods=["post"])
-    def lift(self, request, pk=None):
+    def lift(self, request: Request, pk: str | None = None) -> Response:
         """Lift the rule: later plans no longer obey it. 409 if your version is stale."""
         rule = services.lift_rule(request.user, self.get_object(), expected_version(request))
         body = PlanRuleSerializer(self.reload(rule), context=self.get_serializer_context()).data

@@ -1,3 +1,5 @@
+from typing import Any
+
 from rest_framework import serializers
 
 from clearinghouse.catalogue.models import ItemType
@@ -47,13 +49,13 @@ class PledgeSerializer(LifecycleSerializer):
     def _donor_hidden(self, pledge) -> bool:
         return getattr(pledge, "shown_donor_id", pledge.owner_id) is None
 
-    def get_donor(self, pledge) -> int | None:
+    def get_donor(self, pledge: Pledge) -> int | None:
         return None if self._donor_hidden(pledge) else pledge.owner_id
 
-    def get_donor_name(self, pledge) -> str:
+    def get_donor_name(self, pledge: Pledge) -> str:
         return ANONYMOUS if self._donor_hidden(pledge) else pledge.owner.name
 
-    def to_representation(self, pledge):
+    def to_representation(self, pledge: Pledge) -> dict[str, Any]:
         data = super().to_representation(pledge)
         # References to records the caller cannot see are shown as empty.
         for field in ("need", "stock_position"):

@@ -1,7 +1,8 @@
-from django.db.models import Count, DecimalField, F, Sum
+from django.db.models import Count, DecimalField, F, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clearinghouse.core.api import DomainViewSet, lifecycle_actions
@@ -51,16 +52,16 @@ class PledgeViewSet(DomainViewSet):
 
     query = staticmethod(queries.pledges)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Pledge]:
         return super().get_queryset().prefetch_related("funding_items", "allowed_regions",
                                                        "released_to")
 
-    def history_masks(self, pledge):
+    def history_masks(self, pledge: Pledge) -> dict:
         return history_masks(self.request.user, pledge)
 
     @extend_schema(responses=GroupSerializer(many=True))
     @action(detail=False, methods=["get"])
-    def summary(self, request):
+    def summary(self, request: Request) -> Response:
         """Counts, quantities and value in EUR of the visible, filtered pledges by ``group_by``."""
         rows = self.filter_queryset(self.get_queryset())
         value = Coalesce(F("amount_eur"), F("quantity") * F("item_type__unit_value_eur"),
@@ -87,7 +88,7 @@ class StockPositionViewSet(DomainViewSet):
 
     query = staticmethod(queries.stock_positions)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[StockPosition]:
         return super().get_queryset().prefetch_related("backfill_orders", "released_to")
 
 
@@ -100,5 +101,5 @@ class BackfillOrderViewSet(DomainViewSet):
     create_service = staticmethod(services.add_backfill_order)
     update_service = staticmethod(services.update_backfill_order)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[BackfillOrder]:
         return super().get_queryset().select_related("stock_position")

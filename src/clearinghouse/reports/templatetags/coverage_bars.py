@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 
 from clearinghouse.core.views import quantity
+from clearinghouse.pledges.queries import Coverage
 
 register = template.Library()
 
@@ -12,7 +13,7 @@ PARTS = ("covered", "accepted", "pledged", "missing")
 
 
 @register.filter
-def qty(value):
+def qty(value: Decimal | int | float | str | None) -> str:
     """A quantity without trailing zeros, with thousands grouped: 1,250 or 12.5."""
     if value is None or value == "":
         return "–"
@@ -20,7 +21,7 @@ def qty(value):
 
 
 @register.simple_tag
-def bar_parts(coverage):
+def bar_parts(coverage: Coverage) -> list[tuple[str, str]]:
     """(part, width in %) of the bar: covered, accepted, pledged, missing, stacked to 100 at most.
 
     Parts beyond the need (more pledged than asked for) are cut where the bar ends.

@@ -11,6 +11,8 @@ password printed at the end.
 
 import io
 import sys
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from rich import box
@@ -27,7 +29,7 @@ from clearinghouse.security.roles import Classification
 class Command(BaseCommand):
     help = "Load the demo scenario: the 2024 coalition supplying Ukraine, with logins per role."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--seed", type=int, default=2024,
                             help="Random seed (default 2024): same seed, same data.")
         parser.add_argument("--scale", type=float, default=1.0,
@@ -38,7 +40,8 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true",
                             help="Delete all domain data (and demo logins) first.")
 
-    def handle(self, *args, seed: int, scale: float, if_empty: bool, reset: bool, **options):
+    def handle(self, *args: Any, seed: int, scale: float, if_empty: bool, reset: bool,
+               **options: Any) -> None:
         verbosity = options.get("verbosity", 1)
         if seed < 0:
             raise CommandError(f"--seed must be zero or positive, not {seed}.")

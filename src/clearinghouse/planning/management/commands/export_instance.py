@@ -3,7 +3,9 @@ file that ``clearinghouse solve`` reads (the coordinator's reproducible case).""
 
 import json
 import sys
+from argparse import ArgumentParser
 from datetime import date
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -22,7 +24,7 @@ def _date(text: str) -> date:
 class Command(BaseCommand):
     help = "Write the current needs, pledges, funds, offers, hubs and routes as an instance file."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--user", required=True,
                             help="The coordinator whose view is exported (every read is "
                                  "filtered by what this user may see).")
@@ -30,7 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--start", type=_date, help="Week 1's date (default: this week).")
         parser.add_argument("--horizon", type=int, default=52, help="Weeks planned (1–520).")
 
-    def handle(self, *args, user, out, start, horizon, **options):
+    def handle(self, *args: Any, user: str, out: str | None, start: date | None, horizon: int,
+               **options: Any) -> None:
         account = get_user_model().objects.filter(username=user, is_active=True).first()
         if account is None:
             raise CommandError(f"--user: no active user '{user}'.")
