@@ -22,6 +22,8 @@ from clearinghouse.pledges.models import Pledge, PledgeKind, PledgeState, Suppli
 from .models import Allocation, Plan, PlanRule, PlanState, RuleKind
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from clearinghouse.parties.models import User
 
 PLANNED_NEED_STATES = (NeedState.VALIDATED, NeedState.OPEN, NeedState.PARTLY_COVERED,
@@ -62,9 +64,9 @@ class Snapshot:
     left_out: list[str] = field(default_factory=list)
 
 
-def fingerprint(user) -> dict:
+def fingerprint(user: User) -> dict:
     """The version of every record a snapshot for ``user`` reads now."""
-    def versions(qs):
+    def versions(qs: QuerySet) -> dict[str, int]:
         return {str(pk): v for pk, v in qs.values_list("pk", "version")}
 
     adopted = Plan.objects.visible_to(user).filter(state=PlanState.ADOPTED).first()
@@ -392,7 +394,7 @@ def _moving(user, start, pledges, need_qty, pledge_qty, hub_ids) -> list[dict]:
     return fixed
 
 
-def item_names(plan) -> dict[int, str]:
+def item_names(plan: Plan) -> dict[int, str]:
     """Names of the items in ``plan``'s snapshot, by id."""
     pks = [pk_of(i["id"]) for i in plan.instance["items"]]
     return dict(ItemType.objects.filter(pk__in=pks).values_list("pk", "name"))
