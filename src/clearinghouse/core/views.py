@@ -184,17 +184,27 @@ def run_action(
     return HttpResponseRedirect(detail, status=303)
 
 
-def confirm_page(request: HttpRequest, record: Any, machine: StateMachine, action: str,
-                 noun: str, template: str, context: dict) -> HttpResponse:
-    """The page asking to confirm ``action`` on ``record``."""
+def action_page(request: HttpRequest, record: Any, machine: StateMachine, action: str,
+                act: Callable, irreversible: frozenset[str]) -> HttpResponse:
+    """A lifecycle action on ``record``: GET asks to confirm it (``<app>/<model>_confirm.html``;
+    only for those the rules let act), POST does it through the service ``act``."""
+    meta = type(record)._meta
+    noun = str(meta.verbose_name)
+    if action not in machine.transitions:
+        raise Http404("No such action.")
+    if request.method != "GET":
+        return run_action(request, record, action, act, noun)
+    if not rules.has_perm(f"{meta.app_label}.{action}_{meta.model_name}", request.user, record):
+        raise PermissionDenied(f"You may not {action.replace('_', ' ')} this {noun}.")
     context = {
-        **context, "record": record, "action": action, "noun": noun,
+        meta.model_name: record, "irreversible": action in irreversible,
+        "record": record, "action": action, "noun": noun,
         "action_label": action.replace("_", " "),
-        "target": dict(type(record)._meta.get_field("state").flatchoices)[
-            machine[action].target],
-        "back": reverse(f"{type(record)._meta.app_label}:detail", args=[record.pk]),
+        "target": dict(meta.get_field("state").flatchoices)[machine[action].target],
+        "back": reverse(f"{meta.app_label}:detail", args=[record.pk]),
     }
-    return render(request, template, classify(context, [record]))
+    return render(request, f"{meta.app_label}/{meta.model_name}_confirm.html",
+                  classify(context, [record]))
 
 
 def form_page(request: HttpRequest, form: Form, template: str, record: Any = None,

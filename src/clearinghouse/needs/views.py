@@ -10,7 +10,7 @@ need (its coverage and pledges, what the adopted plan brings it) are panels they
 import rules
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -19,11 +19,10 @@ from clearinghouse.core.history import history_entries
 from clearinghouse.core.listing import Column, Listing, attr, id_column
 from clearinghouse.core.panels import panels_for
 from clearinghouse.core.views import (
-    confirm_page,
+    action_page,
     form_page,
     lifecycle_buttons,
     present_history,
-    run_action,
     save_form,
     visible_or_404,
 )
@@ -120,13 +119,6 @@ def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def need_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     need = visible_or_404(queries.needs(request.user), request.user, pk)
-    if action not in NEED_LIFECYCLE.transitions:
-        raise Http404("No such action.")
-    if request.method == "GET":
-        if not rules.has_perm(f"needs.{action}_need", request.user, need):
-            raise PermissionDenied(f"You may not {action.replace('_', ' ')} this need.")
-        return confirm_page(request, need, NEED_LIFECYCLE, action, "need",
-                            "needs/need_confirm.html",
-                            {"need": need, "irreversible": action in NEED_IRREVERSIBLE})
-    return run_action(request, need, action, services.act_on_need, "need")
+    return action_page(request, need, NEED_LIFECYCLE, action, services.act_on_need,
+                       NEED_IRREVERSIBLE)
 

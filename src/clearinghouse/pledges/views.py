@@ -11,7 +11,7 @@ import rules
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import DecimalField, QuerySet, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -26,11 +26,10 @@ from clearinghouse.core.listing import (
     id_column,
 )
 from clearinghouse.core.views import (
-    confirm_page,
+    action_page,
     form_page,
     lifecycle_buttons,
     present_history,
-    run_action,
     save_form,
     visible_or_404,
 )
@@ -223,15 +222,8 @@ def pledge_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pledge_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     pledge = visible_or_404(queries.pledges(request.user), request.user, pk)
-    if action not in PLEDGE_LIFECYCLE.transitions:
-        raise Http404("No such action.")
-    if request.method == "GET":
-        if not rules.has_perm(f"pledges.{action}_pledge", request.user, pledge):
-            raise PermissionDenied(f"You may not {action} this pledge.")
-        return confirm_page(request, pledge, PLEDGE_LIFECYCLE, action, "pledge",
-                            "pledges/pledge_confirm.html",
-                            {"pledge": pledge, "irreversible": action in PLEDGE_IRREVERSIBLE})
-    return run_action(request, pledge, action, services.act_on_pledge, "pledge")
+    return action_page(request, pledge, PLEDGE_LIFECYCLE, action, services.act_on_pledge,
+                       PLEDGE_IRREVERSIBLE)
 
 
 @login_required
