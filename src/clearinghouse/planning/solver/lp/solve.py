@@ -542,72 +542,94 @@ class Planner:
 
     def finish(self) -> PlanResult:
         """Round and repair the master's LP solution into a plan; status and gap."""
-        inst, stats, gap = self.inst, self.stats, self.limits.gap
-        last, built = self.last, self.built
-        held = np.zeros(len(self.master))
-        if last.ok:
-            held[: len(last.x)] = last.x
-        cols = self.master.columns()
-        if built.purchases is not None:  # back to (fund, offer) columns
-            cols, held = disaggregate(inst, built.pairs, built.purchases, cols, held, last.buys)
-        cols = concat(cols, built.fixed)
-        model = model_of(inst, built.pairs, cols)
-        rows, ncols = model.shape
-        stats.update(rows=rows, columns=ncols, nonzeros=int(model.matrix.nnz))
-        trivial = float(inst.total_weight)  # coverage 1.0 bounds every plan
-        status, x, bound = Status.ERROR, None, trivial
-        if last.ok:
-            bound = min(last.bound, trivial)
-            x_lp = np.concatenate([held, built.fixed.lower])
-            if last.projected:
-                x_lp = within_rows(model, x_lp)
-            if not model.integer.any():  # the LP is the plan (the last one's, filled up)
-                status, x = Status.OPTIMAL, x_lp
-                if last.projected:
-                    status, x = Status.TIME_LIMIT, fill(model, x_lp)
-            else:
-                t = time.perf_counter()
-                x, dual, status = round_and_repair(model, x_lp, bound, gap, self.limits.deadline,
-                                                    stats)
-                stats["repair_s"] = time.perf_counter() - t
-                if dual is not None and built.complete:  # else it bounds the columns held only
-                    bound = min(bound, dual)
-                if (not built.complete and not built.buys
-                        and not _within(x @ model.cols.unit_value, bound, gap)):
-                    # the repair proves its plan best over the columns held, not over all
-                    cols, model, x = self._fill_room(model, x, len(held))
-        elif stats.get("lp_status") == "Time limit reached":
-            status = Status.TIME_LIMIT
+        cols, model, held = self._held_model()
+        cols, model, x, status, bound = self._plan_from_lp(cols, model, held)
         greedy = self.greedy if self.with_greedy else None
-        if (x is None or last.projected) and self.greedy is None:
+        if (x is None or self.last.projected) and self.greedy is None:
             # a re-plan skips greedy, but needs a fallback
-            greedy = self.greedy = solve_greedy(inst)
-        note, res = "", None
-        if x is not None:
-            res = PlanResult(inst, cols, clean(model, x), status, bound, lp_bound=last.lp_bound)
-        if greedy is not None and (res is None or res.value < greedy.value - 1e-9):
-            note = "the solver returned no better plan; this is the greedy plan"
-            res = PlanResult(inst, greedy.cols, greedy.quantity, status, bound,
-                             lp_bound=last.lp_bound)
-        if res is None:
-            res = PlanResult(inst, cols, np.zeros(ncols), Status.ERROR, bound,
-                             lp_bound=last.lp_bound)
-        # The status says what the bound proves about the plan returned.
-        if res.status == Status.OPTIMAL or note or last.projected:
-            if res.gap <= 1e-9:
-                res.status = Status.OPTIMAL
-            elif res.gap <= gap + 1e-9:
-                res.status = Status.GAP_LIMIT
-            elif last.projected:  # the LP ran out of time
-                res.status = Status.TIME_LIMIT
-            elif res.status != Status.TIME_LIMIT:
-                res.status = Status.ERROR
-        res.note = note
-        res.stats = dict(stats)
+            greedy = self.greedy = solve_greedy(self.inst)
+        res = self._chosen(cols, model, x, status, bound, greedy)
+        self._say_status(res)
+        res.stats = dict(self.stats)
         res.greedy_value = greedy.value if greedy is not None else None
         res.seconds = time.perf_counter() - self.limits.t0
         return res
 
+    def _held_model(self) -> tuple[Columns, Model, np.ndarray]:
+        """The plan's columns (the master's, purchases back to (fund, offer) columns, then the
+        fixed ones), their model, and the last LP's quantities on the master's."""
+        inst, last, built = self.inst, self.last, self.built
+        held = np.zeros(len(self.master))
+        if last.ok:
+            held[: len(last.x)] = last.x
+        cols = self.master.columns()
+        if built.purchases is not None:
+            cols, held = disaggregate(inst, built.pairs, built.purchases, cols, held, last.buys)
+        cols = concat(cols, built.fixed)
+        model = model_of(inst, built.pairs, cols)
+        rows, ncols = model.shape
+        self.stats.update(rows=rows, columns=ncols, nonzeros=int(model.matrix.nnz))
+        return cols, model, held
+
+    def _plan_from_lp(self, cols: Columns, model: Model, held: np.ndarray) -> tuple[
+            Columns, Model, np.ndarray | None, Status, float]:
+        """The plan the last LP gives (None without one): the LP itself, or rounded and
+        repaired; with its status and the bound."""
+        last, built, gap, stats = self.last, self.built, self.limits.gap, self.stats
+        bound = float(self.inst.total_weight)  # coverage 1.0 bounds every plan
+        if not last.ok:
+            status = (Status.TIME_LIMIT if stats.get("lp_status") == "Time limit reached"
+                      else Status.ERROR)
+            return cols, model, None, status, bound
+        bound = min(last.bound, bound)
+        x_lp = np.concatenate([held, built.fixed.lower])
+        if last.projected:
+            x_lp = within_rows(model, x_lp)
+        if not model.integer.any():  # the LP is the plan (the last one's, filled up)
+            if last.projected:
+                return cols, model, fill(model, x_lp), Status.TIME_LIMIT, bound
+            return cols, model, x_lp, Status.OPTIMAL, bound
+        t = time.perf_counter()
+        x, dual, status = round_and_repair(model, x_lp, bound, gap, self.limits.deadline, stats)
+        stats["repair_s"] = time.perf_counter() - t
+        if dual is not None and built.complete:  # else it bounds the columns held only
+            bound = min(bound, dual)
+        if (not built.complete and not built.buys
+                and not _within(x @ model.cols.unit_value, bound, gap)):
+            # the repair proves its plan best over the columns held, not over all
+            cols, model, x = self._fill_room(model, x, len(held))
+        return cols, model, x, status, bound
+
+    def _chosen(self, cols: Columns, model: Model, x: np.ndarray | None, status: Status,
+                bound: float, greedy: PlanResult | None) -> PlanResult:
+        """The plan returned: the solver's, or the greedy one where that is better (then
+        said in its note), or none."""
+        inst, lp_bound = self.inst, self.last.lp_bound
+        res = None
+        if x is not None:
+            res = PlanResult(inst, cols, clean(model, x), status, bound, lp_bound=lp_bound)
+        if greedy is not None and (res is None or res.value < greedy.value - 1e-9):
+            res = PlanResult(inst, greedy.cols, greedy.quantity, status, bound,
+                             lp_bound=lp_bound)
+            res.note = "the solver returned no better plan; this is the greedy plan"
+        if res is None:
+            res = PlanResult(inst, cols, np.zeros(model.shape[1]), Status.ERROR, bound,
+                             lp_bound=lp_bound)
+        return res
+
+    def _say_status(self, res: PlanResult) -> None:
+        """The status says what the bound proves about the plan returned."""
+        projected, gap = self.last.projected, self.limits.gap
+        if not (res.status == Status.OPTIMAL or res.note or projected):
+            return
+        if res.gap <= 1e-9:
+            res.status = Status.OPTIMAL
+        elif res.gap <= gap + 1e-9:
+            res.status = Status.GAP_LIMIT
+        elif projected:  # the LP ran out of time
+            res.status = Status.TIME_LIMIT
+        elif res.status != Status.TIME_LIMIT:
+            res.status = Status.ERROR
 
 def solve(
     inst: Instance,
