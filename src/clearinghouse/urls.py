@@ -15,7 +15,6 @@ from clearinghouse.needs.api import urls as needs_api
 from clearinghouse.parties.api import urls as parties_api
 from clearinghouse.planning.api import urls as planning_api
 from clearinghouse.pledges.api import urls as pledges_api
-from clearinghouse.reports.views import start
 
 API_APPS = (parties_api, catalogue_api, needs_api, pledges_api, logistics_api, planning_api)
 
@@ -24,7 +23,7 @@ for app in API_APPS:
     router.registry.extend(app.router.registry)
 
 urlpatterns = [
-    path("", start, name="start"),
+    path("", include("clearinghouse.reports.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("display/", toggle_large_type, name="display"),
