@@ -112,8 +112,9 @@ class VisibleViewSet(Restricted, viewsets.GenericViewSet):
         return Response(history_entries(record, **self.history_masks(record)))
 
     def reload(self, record: Model) -> Model:
-        """The record as the caller sees it, with the queryset's annotations."""
-        return self.filter_queryset(self.get_queryset()).get(pk=record.pk)
+        """The record as the caller sees it, with the queryset's annotations (the list's
+        filters in the query string do not apply)."""
+        return require_visible(self.get_queryset(), self.request.user).get(pk=record.pk)
 
 
 class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewSet):
