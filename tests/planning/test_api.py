@@ -420,3 +420,26 @@ def test_ask_list_for_everyone_over_the_needs_they_see(world, api,
     mine = api.as_(world.coordinator).get(f"/api/ask-list/?plan={plan.pk}").json()["results"]
     assert [r["need"] for r in mine] == [world.low.pk]
     assert mine[0]["reasons"] == plan.gaps.get().reasons
+
+
+def test_allocations_of_a_pledge_above_the_readers_clearance_are_absent(world, api, adopted):
+    """Clearance first (DESIGN.md, rule 1): an allocation tells of its pledge (or fund), so a
+    reader cleared below that record's classification sees nothing of it, its movement least
+    of all, even as its donor, its hub or its need's owner."""
+    plan = adopted["id"]
+    every = rows(api, world.coordinator, plan)
+    german = sum(r["quantity"] for r in every if r["pledge"] == world.deu.pk)
+    assert german > 0
+    readers = (world.hub_operator, world.planner, world.east_unit)
+    before = {u.pk: sum(r["quantity"] for r in rows(api, u, plan)) for u in readers}
+    assert _sources(world, rows(api, world.deu_rep, plan)) == {"deu", "fund"}
+
+    Pledge.objects.filter(pk=world.deu.pk).update(classification=Classification.CONFIDENTIAL)
+    assert api.as_(world.deu_rep).get(f"/api/pledges/{world.deu.pk}/").status_code == 404
+    assert _sources(world, rows(api, world.deu_rep, plan)) == {"fund"}
+    for reader in readers:
+        after = sum(r["quantity"] for r in rows(api, reader, plan))
+        assert after == pytest.approx(before[reader.pk] - german)
+    # cleared high enough, the same records are seen again (the coordinator's whole plan)
+    assert sum(r["quantity"] for r in rows(api, world.coordinator, plan)) == pytest.approx(
+        sum(r["quantity"] for r in every))

@@ -117,18 +117,23 @@ class AllocationQuerySet(VisibleQuerySet):
     def visible_to(self, user: User) -> Self:
         """Coordinators and auditors see every plan's allocations; a donor those of its own
         pledges and funds, a hub operator those through its hub, the recipient those to needs
-        it sees, all in the adopted plan only (DESIGN.md, who sees what)."""
+        it sees, all in the adopted plan only (DESIGN.md, who sees what); and nobody those of a
+        pledge or fund above their clearance."""
         from clearinghouse.needs.models import Need
 
         if not user.is_authenticated or getattr(user, "organisation_id", None) is None:
             return self.none().restricted_for(user)
+        # Clearance first, for every reader: an allocation tells of its pledge or fund.
+        cleared = ((Q(pledge__isnull=True) | Q(pledge__classification__lte=user.clearance))
+                   & (Q(fund__isnull=True) | Q(fund__classification__lte=user.clearance)))
         if Audience.COORDINATOR in audiences(user):
-            return self.filter(plan__in=Plan.objects.visible_to(user)).restricted_for(user)
+            return self.filter(cleared, plan__in=Plan.objects.visible_to(user)).restricted_for(
+                user)
         org = user.organisation_id
         seen = Q(pledge__owner_id=org) | Q(fund__owner_id=org) | Q(hub__owner_id=org)
         if Audience.RECIPIENT in audiences(user):
             seen |= Exists(Need.objects.visible_to(user).filter(pk=OuterRef("need_id")))
-        return self.filter(seen, plan__state=PlanState.ADOPTED).restricted_for(user)
+        return self.filter(cleared, seen, plan__state=PlanState.ADOPTED).restricted_for(user)
 
     def with_movement(self, user: User) -> Self:
         """``movement_visible``: hub, weeks and route only for coordinators, the sending donor,
