@@ -29,7 +29,7 @@ class PledgeFilterSet(df.FilterSet):
     free = df.BooleanFilter(
         field_name="shown_need_id", lookup_expr="isnull", label="Free (no need you can see)"
     )
-    below_target = df.BooleanFilter()
+    below_target = df.BooleanFilter(field_name="shown_below_target")
     anonymous = df.BooleanFilter()
     available_after = df.DateFilter(field_name="earliest_availability", lookup_expr="gte")
     available_before = df.DateFilter(field_name="earliest_availability", lookup_expr="lte")

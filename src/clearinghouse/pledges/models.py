@@ -77,12 +77,22 @@ class PledgeQuerySet(ControlledQuerySet):
 
 
     def with_visible_references(self, user: User) -> Self:
-        """Annotate ``shown_need_id`` and ``shown_stock_position_id``: NULL when not visible."""
+        """Annotate ``shown_need_id`` and ``shown_stock_position_id``: NULL when not visible;
+        and ``shown_below_target`` and ``shown_below_target_by``, derived from the stock
+        position: NULL when it is not visible either (a flag tells of its record)."""
         from clearinghouse.needs.models import Need
 
-        return self.annotate(
+        rows = self.annotate(
             shown_need_id=visible_reference("need_id", Need, user),
             shown_stock_position_id=visible_reference("stock_position_id", StockPosition, user),
+        )
+        seen = Q(stock_position_id__isnull=True) | Q(shown_stock_position_id__isnull=False)
+        return rows.annotate(
+            shown_below_target=Case(When(seen, then=F("below_target")), default=None,
+                                    output_field=models.BooleanField(null=True)),
+            shown_below_target_by=Case(When(seen, then=F("below_target_by")), default=None,
+                                       output_field=models.DecimalField(max_digits=14,
+                                                                        decimal_places=3)),
         )
 
 

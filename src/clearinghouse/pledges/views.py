@@ -107,9 +107,9 @@ class PledgeListing(Listing):
         Column("Need", attr("shown_need_id"), href=_need_link,
                text=lambda p: str(p.shown_need_id or "")),
         Column("State", lambda p: p.get_state_display(), sort="state"),
-        Column("Below target", attr("below_target"),
-               text=lambda p: "below target" if p.below_target else "",
-               css=lambda p: "flag" if p.below_target else ""),
+        Column("Below target", attr("shown_below_target"),
+               text=lambda p: "below target" if p.shown_below_target else "",
+               css=lambda p: "flag" if p.shown_below_target else ""),
     )
 
     query = staticmethod(queries.pledges)

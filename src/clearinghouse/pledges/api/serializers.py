@@ -29,6 +29,13 @@ class PledgeSerializer(LifecycleSerializer):
         slug_field="code", queryset=Region.objects.all(), many=True, required=False
     )
     value_eur = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    below_target = serializers.BooleanField(
+        source="shown_below_target", read_only=True, allow_null=True,
+        help_text="The pledge takes its donor's stock below the capability-target minimum; "
+        "null where you may not see the stock position.")
+    below_target_by = serializers.DecimalField(
+        source="shown_below_target_by", max_digits=14, decimal_places=3, read_only=True,
+        allow_null=True, help_text="By how much; null where not below, or not yours to see.")
     machine = PLEDGE_LIFECYCLE
     app_label = "pledges"
 
@@ -42,8 +49,7 @@ class PledgeSerializer(LifecycleSerializer):
             *CONTROL_FIELDS, "version", "created_at", "actions",
         )
         read_only_fields = (
-            "stock_position", "below_target", "below_target_by", "state",
-            "release_coordinator", "created_at",
+            "stock_position", "state", "release_coordinator", "created_at",
         )
 
     def _donor_hidden(self, pledge) -> bool:
