@@ -122,3 +122,25 @@ def test_history_of_an_invisible_record_is_absent(donor, coordinator):
     assert signed_in(coordinator).get(f"/admin/needs/need/{need.pk}/history/").status_code == 200
     page = signed_in(coordinator).get(f"/admin/needs/need/{need.pk}/history/{version}/")
     assert page.status_code == 200 and "Revert" not in page.content.decode()
+
+
+def test_the_admin_refuses_a_classification_above_the_writers_clearance(coordinator_org):
+    from clearinghouse.logistics.models import Hub
+    from clearinghouse.security.roles import Classification
+    from tests.factories import HubFactory
+
+    writer = UserFactory(organisation=coordinator_org, roles=[Role.COORDINATOR],
+                         clearance=Classification.RESTRICTED, is_staff=True)
+    hub = HubFactory(classification=Classification.RESTRICTED)
+    url = f"/admin/logistics/hub/{hub.pk}/change/"
+    form = {"owner": hub.owner_id, "code": hub.code, "name": hub.name, "country_iso3": "POL",
+            "weekly_capacity_pallets": 400, "classification": Classification.CONFIDENTIAL,
+            "release_coordinator": "on", "expected_version": hub.version}
+    reply = signed_in(writer).post(url, form)
+    assert reply.status_code == 200  # the form again, with the error on its field
+    assert "above your clearance" in reply.content.decode()
+    assert Hub.objects.get(pk=hub.pk).classification == Classification.RESTRICTED
+    form["classification"] = Classification.RESTRICTED
+    form["name"] = "Renamed"
+    assert signed_in(writer).post(url, form).status_code == 302
+    assert Hub.objects.get(pk=hub.pk).name == "Renamed"

@@ -9,7 +9,7 @@ from django.test import Client
 from clearinghouse.needs.models import NeedState
 from clearinghouse.parties.models import OrganisationKind
 from clearinghouse.pledges.models import BackfillOrder, Pledge, PledgeState, StockPosition
-from clearinghouse.security.roles import Role
+from clearinghouse.security.roles import Classification, Role
 from tests.factories import (
     BackfillOrderFactory,
     FamilyFactory,
@@ -358,3 +358,23 @@ def test_backfill_order_edits_are_versioned_and_stay_on_their_position(api, dono
     assert (order.quantity, order.version, order.stock_position_id) == (250, 2, home)
     history = api.as_(donor).get(f"{url}history/").json()
     assert [e["type"] for e in history] == ["created", "changed"]
+
+
+def test_a_classification_above_the_writers_clearance_is_refused(api, donor, shells):
+    """Issue 14, finding 9: stored, then invisible to its own owner, with a 500 between."""
+    before = stored()
+    reply = api.as_(donor).post("/api/pledges/", body(
+        shells, classification=Classification.CONFIDENTIAL), format="json")
+    assert reply.status_code == 400, reply.content
+    assert "clearance" in " ".join(reply.json()["classification"])
+    assert stored() == before
+    mine = api.as_(donor).post("/api/pledges/", body(shells), format="json").json()
+    raised = api.as_(donor).patch(f"/api/pledges/{mine['id']}/", {
+        "classification": Classification.CONFIDENTIAL, "version": mine["version"]},
+        format="json")
+    assert raised.status_code == 400 and "classification" in raised.json()
+    assert api.as_(donor).get(f"/api/pledges/{mine['id']}/").json()["classification"] == (
+        Classification.RESTRICTED)
+    at_clearance = api.as_(donor).post("/api/pledges/", body(
+        shells, classification=Classification.RESTRICTED), format="json")
+    assert at_clearance.status_code == 201

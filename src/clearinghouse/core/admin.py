@@ -13,12 +13,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from clearinghouse.security.models import require_visible
+from clearinghouse.security.roles import above_clearance
 
 from .lifecycle import save_versioned
 
 
 class VersionedForm(forms.ModelForm):
-    """Carries the version the user read; a stale save is refused with a message, not lost."""
+    """Carries the version the user read; a stale save is refused with a message, not lost.
+    A classification above the writer's clearance is refused on its field."""
+
+    writer = None  # the signed-in user, bound per request by VisibleAdmin.get_form
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -29,6 +33,9 @@ class VersionedForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        refusal = above_clearance(self.writer, data.get("classification"))
+        if refusal:
+            self.add_error("classification", refusal)
         if self.instance.pk:
             current = type(self.instance).objects.filter(pk=self.instance.pk).values_list(
                 "version", flat=True
@@ -54,6 +61,11 @@ class VisibleAdmin(SimpleHistoryAdmin):
         super().__init_subclass__(**kwargs)
         if "get_queryset" in vars(cls):
             raise TypeError(f"{cls.__name__}: the admin reads through visible_to(user) alone.")
+
+    def get_form(self, request: HttpRequest, obj: Model | None = None, change: bool = False,
+                 **kwargs: Any) -> type[forms.ModelForm]:
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"writer": request.user})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return require_visible(self.model.objects.visible_to(request.user), request.user)

@@ -8,6 +8,8 @@ import rules
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 
+from clearinghouse.security.roles import above_clearance
+
 from .errors import DomainError
 
 if TYPE_CHECKING:
@@ -25,8 +27,13 @@ def require(user: AbstractBaseUser, perm: str, obj: Model | None = None) -> None
         raise PermissionDenied(f"You may not {action}.")
 
 
-def apply_fields(obj: Model, data: dict, allowed: tuple[str, ...]) -> None:
-    """Copy ``data`` onto ``obj``; a field outside ``allowed`` is refused by name."""
+def apply_fields(obj: Model, data: dict, allowed: tuple[str, ...], *,
+                 writer: AbstractBaseUser) -> None:
+    """Copy ``data`` onto ``obj``; a field outside ``allowed`` is refused by name, and so is a
+    classification above the ``writer``'s clearance."""
+    refusal = above_clearance(writer, data.get("classification"))
+    if refusal:
+        raise DomainError("classification", refusal)
     for field, value in data.items():
         if field in ("released_to", "version"):
             continue

@@ -31,7 +31,7 @@ def create_need(user: User, data: dict) -> Need:
     """A recipient planner enters a need for its own organisation, as a draft."""
     require(user, "needs.add_need")
     need = Need(owner=user.organisation, release_recipient=True)
-    apply_fields(need, data, EDITABLE_FIELDS)
+    apply_fields(need, data, EDITABLE_FIELDS, writer=user)
     need.full_clean()
     need.save()
     set_releasability(need, data)
@@ -41,7 +41,7 @@ def create_need(user: User, data: dict) -> Need:
 @transaction.atomic
 def update_need(user: User, need: Need, data: dict, version: int | None) -> Need:
     require(user, "needs.change_need", need)
-    apply_fields(need, data, EDITABLE_FIELDS)
+    apply_fields(need, data, EDITABLE_FIELDS, writer=user)
     need.full_clean()
     if need.state == NeedState.SUBMITTED:
         _check_required_by(need)

@@ -23,7 +23,7 @@ BACKFILL_FIELDS = ("quantity", "expected_date", "reference")
 
 def _save_pledge(user: User, pledge: Pledge, data: dict, version: int | None) -> Pledge:
     scalar = {k: v for k, v in data.items() if k not in M2M}
-    apply_fields(pledge, scalar, PLEDGE_FIELDS)
+    apply_fields(pledge, scalar, PLEDGE_FIELDS, writer=user)
     pledge.release_coordinator = True  # every pledge must be cleared by the coordinator
     funding_items = list(
         data["funding_items"] if "funding_items" in data
@@ -92,7 +92,7 @@ def withdraw_pledge(user: User, pledge: Pledge, version: int | None = None) -> P
 def create_stock_position(user: User, data: dict) -> StockPosition:
     require(user, "pledges.add_stockposition")
     position = StockPosition(owner=user.organisation)
-    apply_fields(position, data, POSITION_FIELDS)
+    apply_fields(position, data, POSITION_FIELDS, writer=user)
     position.full_clean()
     position.save()
     set_releasability(position, data)
@@ -106,7 +106,7 @@ def update_stock_position(
     require(user, "pledges.change_stockposition", position)
     if "item_type" in data and data["item_type"] != position.item_type:
         raise DomainError("item_type", "A stock position's item cannot change.")
-    apply_fields(position, data, POSITION_FIELDS)
+    apply_fields(position, data, POSITION_FIELDS, writer=user)
     position.full_clean()
     save_versioned(position, version)
     set_releasability(position, data)
@@ -119,7 +119,7 @@ def add_backfill_order(user: User, data: dict) -> BackfillOrder:
     data = dict(data)
     order = BackfillOrder(stock_position=data.pop("stock_position"))
     require(user, "pledges.add_backfillorder", order)
-    apply_fields(order, data, BACKFILL_FIELDS)
+    apply_fields(order, data, BACKFILL_FIELDS, writer=user)
     _check_backfill(order)
     order.save()
     return order
@@ -133,7 +133,7 @@ def update_backfill_order(
     if "stock_position" in data and data["stock_position"] != order.stock_position:
         raise DomainError("stock_position", "A backfill order's stock position cannot change.")
     apply_fields(order, {k: v for k, v in data.items() if k != "stock_position"},
-                 BACKFILL_FIELDS)
+                 BACKFILL_FIELDS, writer=user)
     _check_backfill(order)
     save_versioned(order, version)
     return order

@@ -76,3 +76,13 @@ def audiences(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
 def sees_donors(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Whether the user sees who gave an anonymous pledge (beyond its own organisation's)."""
     return Audience.COORDINATOR in audiences(user)
+
+
+def above_clearance(user: AbstractBaseUser, level: int | None) -> str | None:
+    """Why ``user`` may not classify a record at ``level`` (above their clearance: they would
+    lose sight of their own record), or None."""
+    clearance = getattr(user, "clearance", None)
+    if level is None or clearance is None or level <= clearance:
+        return None
+    return (f"You may not classify a record above your clearance "
+            f"({Classification(clearance).label}).")
