@@ -1,18 +1,54 @@
-"""Settings: SQLite under var/ by default, PostgreSQL when DATABASE_URL is set."""
+"""Settings: SQLite under var/ by default, PostgreSQL when DATABASE_URL is set.
+
+Safe by default: debug output only when a developer sets CLEARINGHOUSE_DEBUG=1. The embedded
+default keeps a secret key of its own under var/; CLEARINGHOUSE_PRODUCTION=1 is the one switch
+for a deployment (docs/deployment.md): it refuses to start without CLEARINGHOUSE_SECRET_KEY and
+CLEARINGHOUSE_ALLOWED_HOSTS, and turns on HTTPS-only cookies, HSTS and short sessions.
+"""
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("CLEARINGHOUSE_VAR", Path.cwd() / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = os.environ.get("CLEARINGHOUSE_DEBUG", "1") == "1"
-SECRET_KEY = os.environ.get("CLEARINGHOUSE_SECRET_KEY", "insecure-development-key-change-me")
-ALLOWED_HOSTS = os.environ.get(
-    "CLEARINGHOUSE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver"
-).split(",")
+PRODUCTION = os.environ.get("CLEARINGHOUSE_PRODUCTION", "0") == "1"
+DEBUG = os.environ.get("CLEARINGHOUSE_DEBUG", "0") == "1" and not PRODUCTION
+
+
+def _secret_key() -> str:
+    """CLEARINGHOUSE_SECRET_KEY; else (not in production) one made once and kept in var/."""
+    key = os.environ.get("CLEARINGHOUSE_SECRET_KEY", "")
+    if key or PRODUCTION:
+        if len(key) < 50:
+            raise ImproperlyConfigured("CLEARINGHOUSE_SECRET_KEY must be set to at least 50 "
+                                       "random characters in production.")
+        return key
+    kept = VAR_DIR / "secret_key"
+    if not kept.exists():  # written whole, then linked: a second process reads one key or none
+        draft = VAR_DIR / f"secret_key.{os.getpid()}"
+        draft.touch(mode=0o600)
+        draft.write_text(secrets.token_urlsafe(64))
+        try:
+            os.link(draft, kept)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return kept.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = [h for h in os.environ.get(
+    "CLEARINGHOUSE_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"
+).split(",") if h]
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("CLEARINGHOUSE_ALLOWED_HOSTS must name the hosts served.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -51,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "clearinghouse.core.web.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "clearinghouse.urls"
@@ -87,7 +124,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL;",
     })
     DATABASES["default"]["TEST"] = {"NAME": None}
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
@@ -109,6 +145,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from here after collectstatic
+# Outside production WhiteNoise serves the apps' static files as they are (no collectstatic,
+# and no DEBUG needed for `make run`).
+WHITENOISE_USE_FINDERS = not PRODUCTION
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "start"
@@ -159,3 +198,14 @@ LOGGING = {
 
 # Long jobs (plan solves) go to a queue in the database; `clearinghouse db_worker` runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+if PRODUCTION:
+    # Behind a TLS-terminating load balancer that sets X-Forwarded-Proto (docs/deployment.md).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_AGE = 8 * 3600  # a working day
+    SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -144,3 +144,20 @@ def test_the_admin_refuses_a_classification_above_the_writers_clearance(coordina
     form["name"] = "Renamed"
     assert signed_in(writer).post(url, form).status_code == 302
     assert Hub.objects.get(pk=hub.pk).name == "Renamed"
+
+
+def test_no_admin_page_shows_an_api_key(coordinator):
+    """Issue 14, finding 1: the admin listed every key in clear; with the coordinator's, an
+    administrator read as the coordinator."""
+    from rest_framework.authtoken.models import Token
+
+    key = Token.objects.create(user=coordinator).key
+    admin = UserFactory(
+        is_superuser=True, roles=[Role.ADMINISTRATOR],
+        organisation=OrgOfKindFactory(kind=OrganisationKind.PLATFORM),
+    )
+    client = signed_in(admin)
+    assert client.get("/admin/authtoken/tokenproxy/").status_code == 404
+    assert client.get(f"/admin/authtoken/tokenproxy/{key}/change/").status_code == 404
+    index = client.get("/admin/").content.decode()
+    assert key not in index and "authtoken" not in index

@@ -1,9 +1,10 @@
 """What every page shares: the classification banner, navigation and display mode."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -63,3 +64,16 @@ def toggle_large_type(request: HttpRequest) -> HttpResponseRedirect:
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = "/"
     return HttpResponseRedirect(back)
+
+
+class NoStoreMiddleware:
+    """Every answer of the application may carry assistance data: no browser or proxy keeps
+    it (``Cache-Control: no-store``). Static files are answered before this, by WhiteNoise."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, no_cache=True, private=True)
+        return response

@@ -2,11 +2,17 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from rest_framework.authtoken.admin import TokenProxy
 
 from clearinghouse.core.admin import VisibleAdmin
 from clearinghouse.security.roles import Role
 
 from .models import Organisation, Region, User
+
+# An API key is its owner's password: no admin page shows one (an administrator holding the
+# coordinator's key could read as the coordinator). Users create theirs at /api/token/.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
 
 
 @admin.register(Region)
