@@ -160,6 +160,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "clearinghouse.core.pagination.Pagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "clearinghouse.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Sorting is declared in each filterset (`ordering`), never on arbitrary fields: sorting
     # by an undeclared field could reveal an anonymous donor.
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -161,3 +161,15 @@ def test_no_admin_page_shows_an_api_key(coordinator):
     assert client.get(f"/admin/authtoken/tokenproxy/{key}/change/").status_code == 404
     index = client.get("/admin/").content.decode()
     assert key not in index and "authtoken" not in index
+
+
+def test_the_administrator_lists_and_opens_accounts(coordinator):
+    """Issue 14, finding 10: 'UserManager' object has no attribute 'visible_to' (500)."""
+    admin = UserFactory(
+        is_superuser=True, roles=[Role.ADMINISTRATOR],
+        organisation=OrgOfKindFactory(kind=OrganisationKind.PLATFORM),
+    )
+    client = signed_in(admin)
+    listing = client.get("/admin/parties/user/")
+    assert listing.status_code == 200 and coordinator.username in listing.content.decode()
+    assert client.get(f"/admin/parties/user/{coordinator.pk}/change/").status_code == 200

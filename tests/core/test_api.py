@@ -86,3 +86,30 @@ def test_schema_is_valid_openapi_without_warnings(tmp_path):
     target = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     assert "/api/needs/{id}/submit/:" in target.read_text()
+
+
+@pytest.mark.parametrize("body", [
+    "[" * 100_000 + "]" * 100_000,  # past the decoder's stack
+    '{"a":' * 40 + "1" + "}" * 40,  # decodes, deeper than any body of the API
+])
+def test_a_body_nested_too_deep_is_bad_input_not_a_fault(api, donor, body):
+    """Issue 14, finding 10: a RecursionError answered 500."""
+    reply = api.as_(donor).generic("POST", "/api/pledges/", body, content_type="application/json")
+    assert reply.status_code == 400, reply.content
+    assert "nested" in reply.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["regions", "capability-areas", "capability-coalitions",
+                                  "compatibility-families", "organisations", "item-types"])
+def test_every_reference_record_has_its_history(api, donor, path):
+    """Issue 14, finding 10: /history/ of the reference data without history answered 500."""
+    from clearinghouse.catalogue.models import CapabilityCoalition
+    from tests.factories import AreaFactory, FamilyFactory, ItemTypeFactory, RegionFactory
+
+    for make in (AreaFactory, FamilyFactory, ItemTypeFactory, RegionFactory):
+        make()
+    CapabilityCoalition.objects.create(name="Air defence coalition", area=AreaFactory())
+    first = api.as_(donor).get(f"/api/{path}/").json()["results"][0]
+    reply = api.as_(donor).get(f"/api/{path}/{first['id']}/history/")
+    assert reply.status_code == 200, reply.content
+    assert isinstance(reply.json(), list)

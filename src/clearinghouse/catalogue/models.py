@@ -18,6 +18,7 @@ class CapabilityArea(Versioned):
     name = models.CharField(max_length=100, unique=True)
 
     objects = PublicQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -51,6 +52,7 @@ class CompatibilityFamily(Versioned):
     description = models.TextField(blank=True, default="")
 
     objects = PublicQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]

@@ -1,6 +1,7 @@
 """Organisations, regions and users (DESIGN.md, Users and roles; Domain: Organisation)."""
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -18,6 +19,7 @@ class Region(Versioned):
     name = models.CharField(max_length=100)
 
     objects = PublicQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -115,7 +117,14 @@ class Organisation(Versioned):
             raise ValidationError(errors)
 
 
+class UserManager(DjangoUserManager.from_queryset(PublicQuerySet)):
+    """Accounts: ``visible_to`` as the other reference data (who may open them is rules.py's,
+    administrators only), so the admin's one choke point serves them too."""
+
+
 class User(AbstractUser):
+    objects = UserManager()
+
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users",
         help_text="Users belong to one organisation; without one they see no assistance data.",
