@@ -378,3 +378,27 @@ def test_a_classification_above_the_writers_clearance_is_refused(api, donor, she
     at_clearance = api.as_(donor).post("/api/pledges/", body(
         shells, classification=Classification.RESTRICTED), format="json")
     assert at_clearance.status_code == 201
+
+
+def test_an_amount_beyond_what_storage_keeps_is_refused_and_the_largest_reads_back(
+        api, donor, coordinator):
+    """Issue 14, finding 3: EUR 99,999,999,999,999.99 was stored (SQLite REAL) and could not
+    be read back: every list holding it answered 500."""
+    funding = {"kind": "funding", "earliest_availability": str(in_days(20))}
+    before = stored()
+    reply = api.as_(donor).post("/api/pledges/", {**funding, "amount_eur": "99999999999999.99"},
+                                format="json")
+    assert reply.status_code == 400 and "amount_eur" in reply.json()
+    assert stored() == before
+    largest = api.as_(donor).post("/api/pledges/", {**funding, "amount_eur": "9999999999999.99"},
+                                  format="json")
+    assert largest.status_code == 201, largest.content
+    pk = largest.json()["id"]
+    assert api.as_(coordinator).get(f"/api/pledges/{pk}/").json()["amount_eur"] == (
+        "9999999999999.99")
+    from tests.conftest import client_for
+
+    for path in ("/pledges/", f"/pledges/{pk}/", "/pledges/export.csv/", "/pledges/export.xlsx/",
+                 "/"):
+        assert client_for(coordinator).get(path).status_code == 200, path
+    assert "9,999,999,999,999.99" in client_for(coordinator).get("/pledges/").content.decode()

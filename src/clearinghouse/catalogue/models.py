@@ -96,7 +96,7 @@ class ItemType(Versioned):
         max_digits=10, decimal_places=4, validators=[MinValueValidator(0)]
     )
     unit_value_eur = models.DecimalField(
-        "unit value in EUR", max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
+        "unit value in EUR", max_digits=15, decimal_places=2, validators=[MinValueValidator(0)]
     )
     value_source = models.CharField(max_length=300, blank=True, default="")
     lethal = models.BooleanField()

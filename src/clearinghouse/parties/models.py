@@ -60,7 +60,7 @@ class Organisation(Versioned):
         max_length=8, choices=AllianceStatus.choices, blank=True, default=""
     )
     gdp_eur = models.DecimalField(
-        "GDP in EUR", max_digits=18, decimal_places=0, null=True, blank=True
+        "GDP in EUR", max_digits=15, decimal_places=0, null=True, blank=True
     )
     gdp_year = models.PositiveSmallIntegerField("GDP year", null=True, blank=True)
     gdp_source = models.CharField("GDP source", max_length=300, blank=True, default="")

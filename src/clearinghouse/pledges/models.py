@@ -107,7 +107,7 @@ class Pledge(Controlled, Versioned):
         validators=[MinValueValidator(0)],
     )
     amount_eur = models.DecimalField(
-        "amount in EUR", max_digits=16, decimal_places=2, null=True, blank=True,
+        "amount in EUR", max_digits=15, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(0)], help_text="For funding: the money pledged.",
     )
     funding_items = models.ManyToManyField(
@@ -267,7 +267,7 @@ class SupplierOffer(Controlled, Versioned):
         "catalogue.ItemType", on_delete=models.PROTECT, related_name="supplier_offers"
     )
     unit_price_eur = models.DecimalField(
-        "unit price in EUR", max_digits=16, decimal_places=2, validators=[MinValueValidator(0.01)]
+        "unit price in EUR", max_digits=15, decimal_places=2, validators=[MinValueValidator(0.01)]
     )
     max_quantity = models.DecimalField(
         max_digits=14, decimal_places=3, validators=[MinValueValidator(0.001)]
