@@ -87,3 +87,42 @@ def test_every_record_a_view_opens_goes_through_visible_or_404():
 
 def test_a_malformed_id_in_an_api_path_is_absent_not_an_error(api, coordinator):
     assert api.as_(coordinator).get("/api/plans/abc/history/").status_code == 404
+
+
+def test_filtering_by_an_invisible_record_answers_as_by_one_that_does_not_exist(api, donor):
+    """Issue 14, finding 11: an existence oracle (200 and empty, against 400)."""
+    from ..factories import BackfillOrderFactory, OrganisationFactory, StockPositionFactory
+
+    hidden = StockPositionFactory(owner=OrganisationFactory())
+    BackfillOrderFactory(stock_position=hidden)
+    missing = hidden.pk + 1000
+    invisible = api.as_(donor).get("/api/backfill-orders/", {"stock_position": hidden.pk})
+    absent = api.as_(donor).get("/api/backfill-orders/", {"stock_position": missing})
+    assert invisible.status_code == absent.status_code == 400
+    assert invisible.json() == {
+        key: [m.replace(str(missing), str(hidden.pk)) for m in msgs]
+        for key, msgs in absent.json().items()}
+
+
+def test_every_record_filter_of_the_api_chooses_among_what_the_caller_sees():
+    """The class of finding 11: a filter naming a controlled record takes its choices from
+    visible_to(request.user) (a callable), never from every record."""
+    import django_filters as df
+    from django_filters.rest_framework import DjangoFilterBackend
+
+    from clearinghouse.security.models import Controlled
+    from clearinghouse.urls import router
+
+    checked, unrestricted = 0, []
+    for prefix, viewset, _ in router.registry:
+        model = viewset.model or viewset.serializer_class.Meta.model
+        # declared, or made from filterset_fields
+        filterset = DjangoFilterBackend().get_filterset_class(viewset(), model.objects.none())
+        for name, found in (filterset.base_filters.items() if filterset else ()):
+            if isinstance(found, (df.ModelChoiceFilter, df.ModelMultipleChoiceFilter)):
+                queryset = found.extra["queryset"]
+                if callable(queryset):
+                    checked += 1
+                elif issubclass(queryset.model, Controlled):
+                    unrestricted.append(f"{prefix}?{name}")
+    assert unrestricted == [] and checked >= 1

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from clearinghouse.catalogue.models import CapabilityArea, ItemType
 from clearinghouse.parties.models import Organisation
 
-from .models import Pledge, PledgeKind, PledgeState, StockPosition
+from .models import BackfillOrder, Pledge, PledgeKind, PledgeState, StockPosition
 
 
 class PledgeFilterSet(df.FilterSet):
@@ -73,3 +73,17 @@ class StockPositionFilterSet(df.FilterSet):
     class Meta:
         model = StockPosition
         fields = ["owner"]
+
+
+def _visible_positions(request) -> QuerySet[StockPosition]:
+    return StockPosition.objects.visible_to(request.user)
+
+
+class BackfillOrderFilterSet(df.FilterSet):
+    # The choices are the positions the caller sees: an invisible one is refused exactly as
+    # one that does not exist (400), never answered with an empty list that tells it exists.
+    stock_position = df.ModelChoiceFilter(queryset=_visible_positions)
+
+    class Meta:
+        model = BackfillOrder
+        fields = []

@@ -10,7 +10,7 @@ from clearinghouse.core.summary import GroupSerializer, summarise
 from clearinghouse.parties.models import Organisation
 
 from .. import queries, services
-from ..filtersets import PledgeFilterSet, StockPositionFilterSet
+from ..filtersets import BackfillOrderFilterSet, PledgeFilterSet, StockPositionFilterSet
 from ..models import (
     PLEDGE_LIFECYCLE,
     BackfillOrder,
@@ -97,7 +97,7 @@ class BackfillOrderViewSet(DomainViewSet):
 
     model = BackfillOrder
     serializer_class = BackfillOrderSerializer
-    filterset_fields = ["stock_position"]
+    filterset_class = BackfillOrderFilterSet
     create_service = staticmethod(services.add_backfill_order)
     update_service = staticmethod(services.update_backfill_order)
 
