@@ -12,6 +12,14 @@ from .planning.world import world  # noqa: F401 (the planning world, a fixture f
 
 
 @pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """The API's rate limits count in the cache, across tests: each test starts at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """The factories hash a password for every user; PBKDF2 would dominate the suite's time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

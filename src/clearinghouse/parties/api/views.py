@@ -1,7 +1,9 @@
 from drf_spectacular.utils import extend_schema
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 
 from clearinghouse.core.api import ReadOnlyViewSet
 
@@ -27,3 +29,14 @@ class OrganisationViewSet(ReadOnlyViewSet):
 def me(request: Request) -> Response:
     """The signed-in user: organisation, roles and clearance."""
     return Response(MeSerializer(request.user).data)
+
+
+class TokenView(ObtainAuthToken):
+    """``POST username, password`` → the caller's API token. Signs in with Django's own
+    request, so that an account locked after failed sign-ins answers 429 here as on every
+    other path; and limits the rate per address (DRF's view is unthrottled)."""
+
+    throttle_classes = [AnonRateThrottle]
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "request": self.request._request}
