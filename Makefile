@@ -49,7 +49,7 @@ run: $(STAMP)
 	$(BIN)/clearinghouse migrate --noinput
 	$(BIN)/clearinghouse demo --if-empty
 	@# The worker solves plans in the background; it stops with the server.
-	@$(BIN)/clearinghouse db_worker --no-startup-delay & worker=$$!; \
+	@$(BIN)/clearinghouse worker --no-startup-delay & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/clearinghouse runserver $(HOST):$(PORT)
 

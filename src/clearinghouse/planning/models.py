@@ -39,6 +39,9 @@ PLAN_LIFECYCLE = StateMachine(
         ("start", [S.QUEUED], S.RUNNING),
         ("finish", [S.RUNNING], S.SOLVED),
         ("fail", [S.QUEUED, S.RUNNING], S.FAILED),
+        # its worker stopped beating (tasks.recover_stale_plans): solved again by another
+        ("requeue", [S.RUNNING], S.QUEUED),
+        ("cancel", [S.QUEUED, S.RUNNING], S.FAILED),
         ("adopt", [S.SOLVED], S.ADOPTED),
         ("supersede", [S.ADOPTED], S.SUPERSEDED),
     ],
@@ -82,6 +85,10 @@ class Plan(Controlled, Versioned):
     stats = models.JSONField(default=dict, blank=True)
     note = models.CharField(max_length=300, blank=True, default="")
     error = models.TextField(blank=True, default="")
+    # The lease of the worker solving it: renewed while it runs; a plan whose worker died is
+    # recovered once it lapses (tasks.py). ``attempts`` counts the workers that claimed it.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -95,7 +102,7 @@ class Plan(Controlled, Versioned):
     adopted_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["instance", "stats", "phase", "progress",
-                                                 "created_at"])
+                                                 "created_at", "heartbeat_at"])
 
     class Meta:
         ordering = ["-id"]

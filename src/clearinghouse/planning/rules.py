@@ -7,6 +7,7 @@ from clearinghouse.security.predicates import is_coordinator
 rules.add_perm("planning.view_plan", rules.is_authenticated)
 rules.add_perm("planning.add_plan", is_coordinator)
 rules.add_perm("planning.adopt_plan", is_coordinator)
+rules.add_perm("planning.cancel_plan", is_coordinator)
 rules.add_perm("planning.change_plan", rules.always_deny)
 rules.add_perm("planning.delete_plan", rules.always_deny)
 rules.add_perm("planning.view_planrule", rules.is_authenticated)

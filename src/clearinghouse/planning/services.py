@@ -74,6 +74,17 @@ def run_what_if(user: User, base: Plan, changes: list, name: str = "") -> Plan:
 
 
 @transaction.atomic
+def cancel_plan(user: User, plan: Plan, version: int | None) -> Plan:
+    """Stop a queued or running plan: it fails, saying who cancelled it; a worker solving it
+    stores nothing (it no longer holds the plan)."""
+    require(user, "planning.cancel_plan", plan)
+    name = user.get_full_name() or user.username
+    return transition(plan, PLAN_LIFECYCLE, "cancel", version,
+                      error=f"Cancelled by {name} on {timezone.localdate():%-d %b %Y}.",
+                      finished_at=timezone.now(), phase="cancelled")
+
+
+@transaction.atomic
 def adopt_plan(user: User, plan: Plan, version: int | None) -> Plan:
     """Make ``plan``'s allocations binding: pledges ``allocated`` (or released), needs
     ``open``, ``partly covered`` or ``covered``. All or nothing; a stale plan is refused."""

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.plan_detail, name="detail"),
     path("<int:pk>/status/", views.plan_status, name="status"),
     path("<int:pk>/adopt/", views.plan_adopt, name="adopt"),
+    path("<int:pk>/cancel/", views.plan_cancel, name="cancel"),
     path("<int:pk>/what-if/", views.plan_what_if, name="what-if"),
     path("<int:pk>/compare/<int:other>/", views.plan_compare, name="compare"),
     path("<int:pk>/rerun/", views.plan_rerun, name="rerun"),

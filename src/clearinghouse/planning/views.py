@@ -25,6 +25,7 @@ from clearinghouse.core.listing import Column, page_size
 from clearinghouse.core.views import parse_version, refusal_text, visible_or_404
 from clearinghouse.core.web import classify
 from clearinghouse.needs.models import Need
+from clearinghouse.parties.models import User
 from clearinghouse.security.roles import Audience, audiences
 
 from . import queries, services
@@ -102,6 +103,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     plan = visible_or_404(queries.plans(user), user, pk)
     context = {"plan": plan, "active": plan.state in ACTIVE,
+               "can_cancel": _can_cancel(user, plan),
                "changes": [describe_change(c) for c in plan.changes]}
     if plan.state in (PlanState.SOLVED, PlanState.ADOPTED, PlanState.SUPERSEDED):
         lines = need_lines(plan)
@@ -123,15 +125,37 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "planning/plan_detail.html", classify(context, [plan]))
 
 
+def _can_cancel(user: User, plan: Plan) -> bool:
+    return plan.state in ACTIVE and rules.has_perm("planning.cancel_plan", user, plan)
+
+
 @login_required
 def plan_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The live part of a plan's page, polled by htmx while the worker solves it."""
     plan = visible_or_404(queries.plans(request.user).defer("instance"), request.user, pk)
     response = render(request, "planning/plan_status.html",
-                      {"plan": plan, "active": plan.state in ACTIVE})
+                      {"plan": plan, "active": plan.state in ACTIVE,
+                       "can_cancel": _can_cancel(request.user, plan)})
     if plan.state not in ACTIVE and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"  # solved: load the whole page with its figures
     return response
+
+
+@login_required
+@require_POST
+def plan_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stop a queued or running plan (coordinators)."""
+    user = request.user
+    plan = visible_or_404(queries.plans(user).defer("instance"), user, pk)
+    try:
+        services.cancel_plan(user, plan, parse_version(request))
+    except StaleEdit:
+        messages.error(request, "Not cancelled: the plan moved on since you opened it.")
+    except ValidationError as error:
+        messages.error(request, f"Not cancelled: {refusal_text(error)}")
+    else:
+        messages.success(request, f"Plan {plan.pk} cancelled.")
+    return HttpResponseRedirect(reverse("planning:detail", args=[plan.pk]), status=303)
 
 
 @login_required

@@ -99,6 +99,14 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewS
         plan = self.get_object()
         return self._read(services.adopt_plan(request.user, plan, expected_version(request)))
 
+    @extend_schema(request=ActionSerializer, responses=PlanSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """Stop a queued or running plan (coordinators): it fails, saying who cancelled it.
+        409 if it is no longer queued or running, or your version is stale."""
+        plan = self.get_object()
+        return self._read(services.cancel_plan(request.user, plan, expected_version(request)))
+
     @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"])
     def instance(self, request: Request, pk: str | None = None) -> Response:
