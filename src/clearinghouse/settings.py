@@ -223,7 +223,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
-# Long jobs (plan solves) go to a queue in the database; `clearinghouse db_worker` runs them.
+# Long jobs (plan solves) go to a queue in the database; `clearinghouse worker` runs them. A
+# plan whose worker sent no heartbeat for the lease is recovered (planning/tasks.py).
+CLEARINGHOUSE_PLAN_LEASE_S = float(os.environ.get("CLEARINGHOUSE_PLAN_LEASE_S", "60"))
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 if PRODUCTION:

@@ -16,6 +16,7 @@ import logging
 import threading
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django_tasks import task
@@ -29,8 +30,8 @@ from .solver import InstanceError, parse_instance, solve
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT = timedelta(seconds=10)
-LEASE = timedelta(seconds=60)  # six beats missed: the worker is gone
+LEASE = timedelta(seconds=settings.CLEARINGHOUSE_PLAN_LEASE_S)
+HEARTBEAT = LEASE / 6  # six beats missed: the worker is gone
 MAX_ATTEMPTS = 2
 FAILED_WORKER = ("The worker solving this plan stopped before it finished, twice; nothing was "
                  "stored. Run the plan again; if it stops again, tell the platform operator.")
