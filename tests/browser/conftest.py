@@ -118,14 +118,16 @@ def as_user(request, browser, server):
 
     The session cookie comes from Django's test client (``force_login``), so no test but the
     sign-in test pays for the form. ``as_user(None)`` gives a signed-out page. A context may be
-    shared, as two tabs of one person: ``as_user(user, context=page.context)``.
+    shared, as two tabs of one person: ``as_user(user, context=page.context)``. The pages obey
+    the Content Security Policy only with ``bypass_csp=False``.
     """
     contexts = []
 
-    def open_page(user=None, context=None):
+    def open_page(user=None, context=None, bypass_csp=True):
         if context is None:
-            context = browser.new_context(base_url=server, bypass_csp=True, locale="en-GB",
-                                          viewport={"width": 1280, "height": 800})
+            # Bypassed for the axe-core checks, which inject their script; test_csp.py keeps it.
+            context = browser.new_context(base_url=server, bypass_csp=bypass_csp,
+                                          locale="en-GB", viewport={"width": 1280, "height": 800})
             context.set_default_timeout(10_000)
             contexts.append(context)
             if user is not None:
