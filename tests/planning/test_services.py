@@ -217,3 +217,24 @@ def test_failed_snapshot_marks_the_plan_failed(world, django_capture_on_commit_c
     bad.refresh_from_db()
     assert bad.state == PlanState.FAILED and "$.horizon_weeks" in bad.error
     assert not Allocation.objects.filter(plan=bad).exists()
+
+
+def test_a_record_no_route_serves_never_fails_the_plan(world, django_capture_on_commit_callbacks):
+    """Issue 14, finding 4: one pledge from a depot without a route, or one need in a region no
+    hub delivers to, made every plan fail ("not a valid instance")."""
+    from clearinghouse.needs.models import Priority
+    from tests.factories import NeedFactory, PledgeFactory, RegionFactory, in_days
+
+    islands = RegionFactory(code="islands", name="Islands")
+    stranded = NeedFactory(owner=world.critical.owner, item_type=world.shells, quantity=10,
+                           priority=Priority.CRITICAL, region=islands, required_by=in_days(56))
+    PledgeFactory(owner=world.deu.owner, item_type=world.shells, quantity=30,
+                  origin_depot="Depot nobody ships from", state=PledgeState.ACCEPTED,
+                  earliest_availability=in_days(7))
+    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
+    gap = plan.gaps.get(need=stranded)
+    assert [r["code"] for r in gap.reasons] == ["no_route"]
+    assert not plan.allocations.filter(need=stranded).exists()
+    # everything else is planned as before: the critical need in the east is covered
+    assert sum(a.quantity for a in plan.allocations.filter(need=world.critical)) == (
+        pytest.approx(100))

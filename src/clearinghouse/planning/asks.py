@@ -26,6 +26,7 @@ REASONS = {
     "hub_capacity": "hub capacity used up",
     "restricted": "restricted by region, earmark or fund rules",
     "budget": "funds or supplier offers exhausted",
+    "no_route": "no route to its region",
     "other": "not enough supply in time",
 }
 

@@ -158,6 +158,7 @@ GENERIC_MESSAGES = {
     "restricted": "The available supply is restricted away from this need "
                   "(region, earmark or fund rules).",
     "budget": "The funds that may buy for this need are spent.",
+    "no_route": "No route reaches this need's region from where the supply is.",
 }
 OTHER = "other"
 OTHER_MESSAGE = "Not enough supply reaches this need in time."

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from clearinghouse.planning.solver import InstanceError, parse_instance
+from clearinghouse.planning.solver import InstanceError, parse_instance, solve
 from clearinghouse.planning.solver.cli import main
 
-from ..helpers import edited
+from ..helpers import edited, validate_plan
 
 
 def _set(path, value):
@@ -112,27 +112,6 @@ CASES = [
         _set(["deliveries", 0, "hub"], "HX"),
         "$.deliveries[0].hub",
         "unknown hub",
-    ),
-    (
-        "unknown region of a need",
-        "priority",
-        _set(["needs", 0, "region"], "RX"),
-        "$.needs[0].region",
-        "unknown region",
-    ),
-    (
-        "unknown region of a pledge",
-        "priority",
-        _set(["pledges", 0, "regions"], ["R", "RX"]),
-        "$.pledges[0].regions[1]",
-        "unknown region",
-    ),
-    (
-        "unknown depot",
-        "priority",
-        _set(["pledges", 0, "origin"], "DX"),
-        "$.pledges[0].origin",
-        "unknown depot",
     ),
     (
         "unknown need in a pledge",
@@ -291,3 +270,26 @@ def test_not_json(tmp_path, capsys):
     assert main([str(src), "--out", str(tmp_path / "plan.json")]) == 2
     assert not (tmp_path / "plan.json").exists()
     assert "$" in capsys.readouterr().err
+
+
+# -- odd records are valid and simply unservable (issue 14, finding 4) ----------------------------
+
+@pytest.mark.parametrize(("edit", "need", "words"), [
+    (_set(["needs", 0, "region"], "RX"), "N1", "no hub delivers to region RX"),
+    (_set(["pledges", 0, "origin"], "DX"), "N1", "no route from depot DX"),
+    (_set(["pledges", 0, "regions"], ["R", "RX"]), None, ""),  # a condition naming RX
+])
+def test_a_record_no_route_serves_is_valid_and_unserved(edit, need, words):
+    """The contract since issue 14: depots and regions are named by routes and deliveries; a
+    pledge whose depot has no route, or a need in a region no delivery reaches, is valid and
+    cannot be served. One odd record never fails the plan of everything else."""
+    data = edited("priority", edit)
+    plan = solve(parse_instance(data)).to_plan()
+    validate_plan(plan)
+    if need is None:
+        assert sum(a["quantity"] for a in plan["allocations"]) == 10
+        return
+    assert all(a["need"] != need for a in plan["allocations"])
+    unmet = next(u for u in plan["unmet"] if u["need"] == need)
+    assert [r["code"] for r in unmet["reasons"]] == ["no_route"]
+    assert words in unmet["reasons"][0]["message"]

@@ -247,9 +247,11 @@ def _hubs(data: dict, T: int, index: dict[str, dict[str, int]]) -> dict[str, Any
 
 
 def _routes(data: dict, index: dict[str, dict[str, int]], hubs: int) -> dict[str, Any]:
-    """Depots (named by routes only, sorted) and the fastest route per (depot, hub)."""
+    """Depots (named by routes, pledges and offers, sorted) and the fastest route per (depot,
+    hub); a depot no route leaves is valid, and what is ready there can go nowhere."""
     routes = data["routes"]
-    depot_ids = sorted({r["origin"] for r in routes})
+    depot_ids = sorted({r["origin"] for r in routes}
+                       | {x["origin"] for x in (*data["pledges"], *data.get("offers", []))})
     index["depot"] = depot_idx = {d: i for i, d in enumerate(depot_ids)}
     route_weeks = np.full((len(depot_ids), hubs), -1, dtype=np.int64)
     for k, r in enumerate(routes):
@@ -262,9 +264,11 @@ def _routes(data: dict, index: dict[str, dict[str, int]], hubs: int) -> dict[str
 
 
 def _deliveries(data: dict, index: dict[str, dict[str, int]], hubs: int) -> dict[str, Any]:
-    """Regions (named by deliveries only, sorted) and the fastest delivery per (hub, region)."""
+    """Regions (named by deliveries, needs and pledges' conditions, sorted) and the fastest
+    delivery per (hub, region); a region no delivery reaches is valid, and unreachable."""
     deliveries = data["deliveries"]
-    region_ids = sorted({d["region"] for d in deliveries})
+    region_ids = sorted({d["region"] for d in deliveries} | {n["region"] for n in data["needs"]}
+                        | {r for p in data["pledges"] for r in p.get("regions", ())})
     index["region"] = region_idx = {r: i for i, r in enumerate(region_ids)}
     delivery_weeks = np.full((hubs, len(region_ids)), -1, dtype=np.int64)
     for k, dl in enumerate(deliveries):
@@ -278,7 +282,7 @@ def _deliveries(data: dict, index: dict[str, dict[str, int]], hubs: int) -> dict
 
 def _needs(data: dict, weights: dict[str, float],
            index: dict[str, dict[str, int]]) -> dict[str, Any]:
-    """Needs: an item or a family, a known priority, a region some delivery reaches."""
+    """Needs: an item or a family, a known priority, a region (reachable or not)."""
     needs = data["needs"]
     index["need"] = _index(needs, "id", "$.needs")
     N = len(needs)
@@ -294,7 +298,7 @@ def _needs(data: dict, weights: dict[str, float],
         if need["priority"] not in weights:
             raise InstanceError(f"{p}.priority", f"unknown priority {need['priority']!r}")
         need_weight[n] = weights[need["priority"]]
-        _ref(index["region"], need["region"], f"{p}.region", "region (no delivery reaches it)")
+        _ref(index["region"], need["region"], f"{p}.region", "region")
     return dict(
         need_ids=[x["id"] for x in needs],
         need_item=need_item,
@@ -307,7 +311,7 @@ def _needs(data: dict, weights: dict[str, float],
 
 
 def _pledges(data: dict, index: dict[str, dict[str, int]]) -> dict[str, Any]:
-    """Pledges: an item, a depot with a route, and their region and need restrictions."""
+    """Pledges: an item, a depot (with a route or not), their region and need restrictions."""
     pledges = data["pledges"]
     index["pledge"] = _index(pledges, "id", "$.pledges")
     P, N, R = len(pledges), len(index["need"]), len(index["region"])
@@ -319,8 +323,7 @@ def _pledges(data: dict, index: dict[str, dict[str, int]]) -> dict[str, Any]:
     for i, pl in enumerate(pledges):
         p = f"$.pledges[{i}]"
         pledge_item[i] = _ref(index["item"], pl["item"], f"{p}.item", "item")
-        pledge_depot[i] = _ref(index["depot"], pl["origin"], f"{p}.origin",
-                               "depot (no route from it)")
+        pledge_depot[i] = _ref(index["depot"], pl["origin"], f"{p}.origin", "depot")
         if "regions" in pl:
             region_ok[i] = False
             for k, r in enumerate(pl["regions"]):
@@ -363,8 +366,8 @@ def _funds(data: dict, index: dict[str, dict[str, int]],
 
 
 def _offers(data: dict, index: dict[str, dict[str, int]]) -> dict[str, Any]:
-    """Offers: an item, a depot with a route; ready ``lead_weeks`` after ``available_week``
-    (the buying fund's week comes on top, in build/supply.py)."""
+    """Offers: an item, a depot (with a route or not); ready ``lead_weeks`` after
+    ``available_week`` (the buying fund's week comes on top, in build/supply.py)."""
     offers = data.get("offers", [])
     index["offer"] = _index(offers, "id", "$.offers")
     O_ = len(offers)
@@ -373,8 +376,7 @@ def _offers(data: dict, index: dict[str, dict[str, int]]) -> dict[str, Any]:
     for o, off in enumerate(offers):
         p = f"$.offers[{o}]"
         offer_item[o] = _ref(index["item"], off["item"], f"{p}.item", "item")
-        offer_depot[o] = _ref(index["depot"], off["origin"], f"{p}.origin",
-                              "depot (no route from it)")
+        offer_depot[o] = _ref(index["depot"], off["origin"], f"{p}.origin", "depot")
     offer_available = np.array([int(x.get("available_week", 1)) for x in offers], dtype=np.int64)
     return dict(
         offer_ids=[x["id"] for x in offers],

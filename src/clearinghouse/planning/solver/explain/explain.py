@@ -8,6 +8,8 @@ For every (supply, need) pair whose item fits, :func:`analyse` sets one bit per 
 the supply from adding on-time units to the need in the plan:
 
 - ``RESTRICTED``: the pledge's regions or earmarked needs, or the fund's rules, exclude the need;
+- ``NO_ROUTE``: no route leads from the supply's depot to a hub that delivers to the need's
+  region (or no hub delivers there at all): it can never arrive;
 - ``LATE``: it cannot arrive by the due week (readiness + route + delivery, within the horizon),
   whatever the hubs;
 - ``HUB``: every on-time hub week it could use (were it ready in time) is full, closed or
@@ -36,11 +38,11 @@ from ..build.instance import Instance
 from ..build.supply import join, need_items, take
 from ..result import PlanResult
 
-RESTRICTED, LATE, HUB, TAKEN, BUDGET = 1, 2, 4, 8, 16
+RESTRICTED, LATE, HUB, TAKEN, BUDGET, NO_ROUTE = 1, 2, 4, 8, 16, 32
 SKIP = -1
 BIG = 1 << 30  # "never": no path within the horizon
 REL = 1e-6  # relative tolerance on plan quantities (LP solutions carry noise)
-POPCOUNT = np.array([bin(i).count("1") for i in range(32)], dtype=np.int8)
+POPCOUNT = np.array([bin(i).count("1") for i in range(64)], dtype=np.int8)
 # restriction kinds (bits of Analysis.rkind)
 BY_REGION, BY_EARMARK, BY_FUND = 1, 2, 4
 
@@ -459,10 +461,11 @@ def _judge(fx: _Facts, ni: np.ndarray, it: np.ndarray) -> dict[str, np.ndarray]:
     last = np.minimum(due, T)
     lag = net.fastest[fx.sup_depot[k], region]
     arrival = np.where(rdy + lag <= T, rdy + lag, BIG)
-    late = arrival > due
+    no_route = lag >= BIG
+    late = (arrival > due) & ~no_route
     combo, best = fx.latest
     room_by = best[combo[k], region, last]
-    hub = np.where(late, (room_by < 1) & (1 + lag <= last), room_by < rdy)
+    hub = np.where(late, (room_by < 1) & (1 + lag <= last), room_by < rdy) & ~no_route
     del rdy, last, lag, room_by, region, due
 
     # shared limits used up: pledges by other needs, purchases by anyone
@@ -477,7 +480,7 @@ def _judge(fx: _Facts, ni: np.ndarray, it: np.ndarray) -> dict[str, np.ndarray]:
     retime = own_late >= fx.step[k]
     taken = is_p & ex & ~retime & (others > REL * (1 + take(inst.pledge_qty, pk)))
     budget = ~is_p & ex & ~retime
-    hard = (rkind > 0) * RESTRICTED + late * LATE
+    hard = (rkind > 0) * RESTRICTED + late * LATE + no_route * NO_ROUTE
 
     # strong or weak (see the module's docstring)
     strong_taken = taken.copy()

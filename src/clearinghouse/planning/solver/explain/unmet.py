@@ -39,6 +39,7 @@ from .explain import (
     BY_REGION,
     HUB,
     LATE,
+    NO_ROUTE,
     POPCOUNT,
     REL,
     RESTRICTED,
@@ -50,6 +51,7 @@ from .explain import (
 
 LIST = 5  # names shown in a message before "and k more"
 CODES = (
+    (NO_ROUTE, "no_route"),
     (RESTRICTED, "restricted"),
     (LATE, "too_late"),
     (HUB, "hub_capacity"),
@@ -364,6 +366,23 @@ class _Need:
                 f"earliest (due week {self.due}): {names(shown, 3)}"
             )
         return self.supply_reason("too_late", msg, earliest_arrival_week=earliest)
+
+    def no_route(self, sel: np.ndarray) -> dict:
+        """Supply that can never reach the need's region: no route from its depot to a hub
+        that delivers there, or no hub delivers there at all."""
+        an, inst = self.an, self.inst
+        qty = min(float(an.reach[sel].sum()), self.gap)
+        depots = sorted({inst.depot_ids[int(an.sup_depot[int(k)])] for k in an.key[sel]})
+        if not (inst.delivery_weeks[:, inst.need_region[self.n]] >= 0).any():
+            msg = (f"no hub delivers to region {self.region}: {count(qty)} of compatible supply "
+                   f"cannot reach it")
+            would_close = f"a delivery from a hub to region {self.region}"
+        else:
+            msg = (f"{count(qty)} of compatible supply cannot reach region {self.region}: no "
+                   f"route from depot {names(depots, 3)} to a hub that delivers there")
+            would_close = (f"a route from depot {depots[0]} to a hub that delivers to region "
+                           f"{self.region}")
+        return self.reason("no_route", msg, would_close, None, depots=depots)
 
     def connected(self, depot: int) -> bool:
         inst = self.inst
