@@ -60,7 +60,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -187,7 +186,7 @@ LOGOUT_REDIRECT_URL = "login"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "clearinghouse.parties.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "clearinghouse.core.pagination.Pagination",
@@ -241,6 +240,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# API keys live this long unless their owner asks for fewer days (parties/tokens.py).
+CLEARINGHOUSE_TOKEN_DAYS = int(os.environ.get("CLEARINGHOUSE_TOKEN_DAYS", "30"))
 
 # Long jobs (plan solves) go to a queue in the database; `clearinghouse worker` runs them. A
 # plan whose worker sent no heartbeat for the lease is recovered (planning/tasks.py).

@@ -148,19 +148,23 @@ def test_the_admin_refuses_a_classification_above_the_writers_clearance(coordina
 
 def test_no_admin_page_shows_an_api_key(coordinator):
     """Issue 14, finding 1: the admin listed every key in clear; with the coordinator's, an
-    administrator read as the coordinator."""
-    from rest_framework.authtoken.models import Token
+    administrator read as the coordinator. Now only its first characters are kept."""
+    from clearinghouse.parties.models import ApiToken
 
-    key = Token.objects.create(user=coordinator).key
+    token, key = ApiToken.issue(coordinator, "reports")
     admin = UserFactory(
         is_superuser=True, roles=[Role.ADMINISTRATOR],
         organisation=OrgOfKindFactory(kind=OrganisationKind.PLATFORM),
     )
     client = signed_in(admin)
-    assert client.get("/admin/authtoken/tokenproxy/").status_code == 404
-    assert client.get(f"/admin/authtoken/tokenproxy/{key}/change/").status_code == 404
-    index = client.get("/admin/").content.decode()
-    assert key not in index and "authtoken" not in index
+    listing = client.get("/admin/parties/apitoken/").content.decode()
+    assert token.start in listing and key not in listing
+    page = client.get(f"/admin/parties/apitoken/{token.pk}/change/").content.decode()
+    assert key not in page and key[len(token.start):] not in page
+    client.post("/admin/parties/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert signed_in(coordinator).get("/admin/parties/apitoken/").status_code == 403
 
 
 def test_the_administrator_lists_and_opens_accounts(coordinator):

@@ -115,7 +115,7 @@ def test_every_record_filter_of_the_api_chooses_among_what_the_caller_sees():
 
     checked, unrestricted = 0, []
     for prefix, viewset, _ in router.registry:
-        model = viewset.model or viewset.serializer_class.Meta.model
+        model = getattr(viewset, "model", None) or viewset.serializer_class.Meta.model
         # declared, or made from filterset_fields
         filterset = DjangoFilterBackend().get_filterset_class(viewset(), model.objects.none())
         for name, found in (filterset.base_filters.items() if filterset else ()):

@@ -1,18 +1,13 @@
+import rules
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
-from rest_framework.authtoken.admin import TokenProxy
 
 from clearinghouse.core.admin import VisibleAdmin
 from clearinghouse.security.roles import Role
 
-from .models import Organisation, Region, User
-
-# An API key is its owner's password: no admin page shows one (an administrator holding the
-# coordinator's key could read as the coordinator). Users create theirs at /api/token/.
-if admin.site.is_registered(TokenProxy):
-    admin.site.unregister(TokenProxy)
+from .models import ApiToken, Organisation, Region, User
 
 
 @admin.register(Region)
@@ -49,3 +44,41 @@ class UserAdmin(DjangoUserAdmin, VisibleAdmin):
         self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool
     ) -> None:
         obj.save()
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Administrators see who holds which key (its first characters), since when, until when,
+    and revoke it; no page shows a key, which only its owner saw, once."""
+
+    list_display = ("start", "user", "name", "created_at", "expires_at", "last_used_at",
+                    "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("user__username", "name", "start")
+    readonly_fields = ("user", "name", "start", "created_at", "expires_at", "last_used_at",
+                       "revoked_at")
+    actions = ["revoke"]
+
+    def _administrator(self, request: HttpRequest) -> bool:
+        return request.user.is_active and rules.has_perm("parties.change_user", request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._administrator(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return self._administrator(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request: HttpRequest, queryset) -> None:
+        for token in queryset:
+            token.revoke()
+        self.message_user(request, f"{queryset.count()} key(s) revoked.")

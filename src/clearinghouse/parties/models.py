@@ -1,10 +1,19 @@
-"""Organisations, regions and users (DESIGN.md, Users and roles; Domain: Organisation)."""
+"""Organisations, regions and users (DESIGN.md, Users and roles; Domain: Organisation), and
+the users' API tokens."""
 
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from clearinghouse.core.lifecycle import Versioned
@@ -148,3 +157,62 @@ class User(AbstractUser):
                 f"{', '.join(misfits)} cannot be held in "
                 f"{'no organisation' if kind is None else f'a {kind} organisation'}."
             )})
+
+
+# -- API tokens: stored hashed, shown once, expiring, listed and revoked by their owner ------
+# A key is "ch_" and 43 random characters. Only its SHA-256 digest and its first characters
+# (to tell keys apart) are kept, so no page, export or backup shows a usable key. SHA-256
+# suffices for keys this random (nothing to guess, unlike passwords), and keeps each request's
+# check to one indexed lookup.
+
+PREFIX = "ch_"
+SHOWN = 10  # characters kept in clear: "ch_" and 7 of the key
+
+
+def digest(key: str) -> str:
+    """What is kept of an API key."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self) -> ApiTokenQuerySet:
+        """Neither revoked nor expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, default="",
+                            help_text="What the key is for, to tell keys apart.")
+    start = models.CharField(max_length=SHOWN, editable=False,
+                             help_text="The key's first characters, to recognise it.")
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.start}… ({self.user})"
+
+    @classmethod
+    def issue(cls, user, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
+        """A new token for ``user`` and its key, which is not kept: show it once."""
+        key = PREFIX + secrets.token_urlsafe(32)
+        days = days or settings.CLEARINGHOUSE_TOKEN_DAYS
+        token = cls.objects.create(user=user, name=name, start=key[:SHOWN],
+                                   key_digest=digest(key),
+                                   expires_at=timezone.now() + timedelta(days=days))
+        return token, key
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])

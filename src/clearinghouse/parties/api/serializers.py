@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ..models import Organisation, Region, User
+from ..models import ApiToken, Organisation, Region, User
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -27,3 +27,27 @@ class MeSerializer(serializers.ModelSerializer):
         model = User
         fields = ("id", "username", "first_name", "last_name", "organisation", "roles",
                   "clearance")
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A key as its owner sees it in the list: never the key itself."""
+
+    class Meta:
+        model = ApiToken
+        fields = ("id", "name", "start", "created_at", "expires_at", "last_used_at",
+                  "revoked_at")
+
+
+class MakeTokenSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False, default="",
+                                 help_text="What the key is for.")
+    days = serializers.IntegerField(min_value=1, max_value=365, required=False,
+                                    help_text="How long it is valid (default 30 days).")
+
+
+class NewTokenSerializer(serializers.Serializer):
+    """A key just made: shown this once; only its digest is kept."""
+
+    id = serializers.IntegerField()
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()

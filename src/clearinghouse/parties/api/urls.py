@@ -8,5 +8,6 @@ from . import views
 router = SimpleRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("regions", views.RegionViewSet, basename="region")
+router.register("tokens", views.ApiTokenViewSet, basename="apitoken")
 
 urlpatterns = [path("me/", views.me, name="me")]

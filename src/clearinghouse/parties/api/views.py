@@ -1,15 +1,28 @@
+from typing import Any
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework import mixins, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import api_view
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
 
 from clearinghouse.core.api import ReadOnlyViewSet
 
 from ..filtersets import OrganisationFilterSet
-from ..models import Organisation, Region
-from .serializers import MeSerializer, OrganisationSerializer, RegionSerializer
+from ..models import ApiToken, Organisation, Region
+from .serializers import (
+    ApiTokenSerializer,
+    MakeTokenSerializer,
+    MeSerializer,
+    NewTokenSerializer,
+    OrganisationSerializer,
+    RegionSerializer,
+)
 
 
 class RegionViewSet(ReadOnlyViewSet):
@@ -31,12 +44,43 @@ def me(request: Request) -> Response:
     return Response(MeSerializer(request.user).data)
 
 
-class TokenView(ObtainAuthToken):
-    """``POST username, password`` → the caller's API token. Signs in with Django's own
-    request, so that an account locked after failed sign-ins answers 429 here as on every
-    other path; and limits the rate per address (DRF's view is unthrottled)."""
+class TokenView(APIView):
+    """``POST username, password`` → a new API key, shown this once (only its digest is kept),
+    valid ``CLEARINGHOUSE_TOKEN_DAYS``. Signs in with Django's own request, so that an account
+    locked after failed sign-ins answers 429 here as on every other path; and limits the rate
+    per address."""
 
     throttle_classes = [AnonRateThrottle]
+    permission_classes = [AllowAny]
+    authentication_classes = []
 
-    def get_serializer_context(self) -> dict:
-        return {**super().get_serializer_context(), "request": self.request._request}
+    @extend_schema(request=AuthTokenSerializer, responses={200: NewTokenSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        form = AuthTokenSerializer(data=request.data, context={"request": request._request})
+        form.is_valid(raise_exception=True)
+        token, key = ApiToken.issue(form.validated_data["user"], "signed in with a password")
+        return Response(NewTokenSerializer({"token": key, "id": token.pk,
+                                            "expires_at": token.expires_at}).data)
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Your own API keys: listed by name and first characters (never the key), made (the key
+    shown once), revoked (``DELETE``). Another user's keys are absent (404)."""
+
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self) -> QuerySet[ApiToken]:
+        if getattr(self, "swagger_fake_view", False):  # the schema's look at the view
+            return ApiToken.objects.none()
+        return ApiToken.objects.filter(user=self.request.user)
+
+    @extend_schema(request=MakeTokenSerializer, responses={201: NewTokenSerializer})
+    def create(self, request: Request) -> Response:
+        form = MakeTokenSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        token, key = ApiToken.issue(request.user, **form.validated_data)
+        return Response(NewTokenSerializer({"token": key, "id": token.pk,
+                                            "expires_at": token.expires_at}).data, status=201)
+
+    def perform_destroy(self, token: ApiToken) -> None:
+        token.revoke()  # kept, revoked: the list shows when
