@@ -230,7 +230,8 @@ def test_the_adopted_plan_is_seen_thin_by_those_who_take_part(world, api, adopte
         assert body["figures_shown"] is False and body["state"] == "adopted"
         assert body["name"] == adopted["name"]
         assert all(body[f] is None for f in ("value", "coverage", "bound", "gap", "stats",
-                                            "note", "created_by", "changes", "error"))
+                                            "note", "left_out", "created_by", "changes",
+                                            "error"))
         listed = api.as_(user).get("/api/plans/").json()
         assert [p["id"] for p in listed["results"]] == [adopted["id"]]
         assert api.as_(user).get(f"/api/plans/{adopted['id']}/compare/{adopted['id']}/"

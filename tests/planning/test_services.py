@@ -235,6 +235,15 @@ def test_a_record_no_route_serves_never_fails_the_plan(world, django_capture_on_
     gap = plan.gaps.get(need=stranded)
     assert [r["code"] for r in gap.reasons] == ["no_route"]
     assert not plan.allocations.filter(need=stranded).exists()
+    # what the snapshot left out is listed whole, with why, on the plan's page
+    PledgeFactory(owner=world.deu.owner, item_type=world.shells, quantity=5, origin_depot="",
+                  state=PledgeState.ACCEPTED, earliest_availability=in_days(7))
+    again = solved(world.coordinator, django_capture_on_commit_callbacks)
+    assert any("no origin depot" in line for line in again.left_out)
+    from tests.conftest import client_for
+
+    page = client_for(world.coordinator).get(f"/plans/{again.pk}/").content.decode()
+    assert "left out of this plan" in page and "no origin depot" in page
     # everything else is planned as before: the critical need in the east is covered
     assert sum(a.quantity for a in plan.allocations.filter(need=world.critical)) == (
         pytest.approx(100))

@@ -84,6 +84,8 @@ class Plan(Controlled, Versioned):
     seconds = models.FloatField(null=True, blank=True)
     stats = models.JSONField(default=dict, blank=True)
     note = models.CharField(max_length=300, blank=True, default="")
+    left_out = models.JSONField(default=list, blank=True, editable=False,
+                                help_text="What the snapshot left out, and why, one line each.")
     error = models.TextField(blank=True, default="")
     # The lease of the worker solving it: renewed while it runs; a plan whose worker died is
     # recovered once it lapses (tasks.py). ``attempts`` counts the workers that claimed it.

@@ -52,7 +52,7 @@ def run_plan(user: User, name: str = "", start: date | None = None, horizon: int
         owner=user.organisation, name=name or snap.instance["name"], kind=PlanKind.PLAN,
         start_date=snap.instance["start_date"], horizon_weeks=horizon, time_limit_s=time_limit,
         gap_target=gap, instance=snap.instance, fingerprint=snap.fingerprint,
-        note="; ".join(snap.left_out)[:300], created_by=user,
+        left_out=snap.left_out, created_by=user,
     )
     return _enqueue(plan)
 
