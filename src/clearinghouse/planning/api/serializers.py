@@ -43,8 +43,8 @@ class PlanSerializer(serializers.ModelSerializer):
             "id", "name", "kind", "state", "phase", "progress", "status", "value", "coverage",
             "bound", "lp_bound", "gap", "greedy_value", "ratio_to_greedy", "seconds", "stats",
             "note", "left_out", "error", "base", "changes", "start_date", "horizon_weeks",
-            "time_limit_s", "gap_target", "created_by", "created_at", "finished_at", "adopted_by", "adopted_at",
-            "version", "figures_shown",
+            "time_limit_s", "gap_target", "created_by", "created_at", "finished_at",
+            "adopted_by", "adopted_at", "version", "figures_shown",
         )
         read_only_fields = fields
 
