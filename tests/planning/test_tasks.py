@@ -129,3 +129,18 @@ def test_two_workers_never_solve_the_same_plan(queued, monkeypatch):
     assert seconds == [f"plan {queued.pk} is running; nothing to do"]
     plan = Plan.objects.get(pk=queued.pk)
     assert plan.state == PlanState.SOLVED and plan.attempts == 1
+
+
+def test_the_plan_page_cancels_for_coordinators_only(world, queued):
+    from tests.conftest import client_for
+
+    page = client_for(world.coordinator).get(f"/plans/{queued.pk}/").content.decode()
+    assert "Cancel this plan" in page
+    assert client_for(world.deu_rep).post(f"/plans/{queued.pk}/cancel/").status_code == 404
+    reply = client_for(world.coordinator).post(f"/plans/{queued.pk}/cancel/",
+                                               {"version": queued.version})
+    assert reply.status_code == 303
+    plan = Plan.objects.get(pk=queued.pk)
+    assert plan.state == PlanState.FAILED and "Cancelled by" in plan.error
+    after = client_for(world.coordinator).get(f"/plans/{queued.pk}/").content.decode()
+    assert "Cancelled." in after and "Cancel this plan" not in after
