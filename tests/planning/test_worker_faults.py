@@ -1,6 +1,7 @@
-"""A real worker killed with SIGKILL mid-solve (issue 14, finding 7, and its fault test): the
-plan is recovered by another worker's sweep and solved, within a bound. Runs the real commands
-as processes, against a database of their own (a SQLite file), with a lease of 3 s."""
+"""Processes killed mid-work (issue 14's fault tests), the real commands as processes against a
+database of their own (a SQLite file): a worker killed with SIGKILL mid-solve leaves a plan that
+another worker's sweep recovers and solves within a bound (a lease of 3 s); an adoption killed
+at any moment leaves all of it or nothing."""
 
 import os
 import signal
@@ -80,3 +81,65 @@ def test_a_worker_killed_mid_solve_leaves_a_plan_that_another_worker_solves(env,
     assert time.monotonic() - killed_at < BOUND_S
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM planning_allocation").fetchone()[0] > 0
+
+
+ADOPT = (
+    "from clearinghouse.parties.models import User\n"
+    "from clearinghouse.planning.models import Plan\n"
+    "from clearinghouse.planning.services import adopt_plan\n"
+    "plan = Plan.objects.get()\n"
+    "adopt_plan(User.objects.get(username='coordinator'), plan, plan.version)\n")
+
+
+def adoption_state(db: Path) -> tuple[str, dict, bool]:
+    """(plan state, every pledge's and need's state, whether every pledge the plan uses is
+    allocated)."""
+    with sqlite3.connect(db, timeout=30) as conn:
+        state = conn.execute("SELECT state FROM planning_plan").fetchone()[0]
+        records = dict(conn.execute("SELECT 'P' || id, state FROM pledges_pledge UNION ALL "
+                                    "SELECT 'N' || id, state FROM needs_need").fetchall())
+        unallocated = conn.execute(
+            "SELECT count(*) FROM pledges_pledge WHERE state != 'allocated' AND id IN "
+            "(SELECT coalesce(pledge_id, fund_id) FROM planning_allocation)").fetchone()[0]
+    return state, records, unallocated == 0
+
+
+def test_a_process_killed_mid_adoption_leaves_all_or_nothing(env, tmp_path):
+    """Adoption moves thousands of records in one transaction: killed at any moment, the
+    database holds the plan adopted with every pledge it uses allocated, or nothing changed."""
+    import shutil
+
+    db = tmp_path / "db.sqlite3"
+    run(env, "migrate", "-v0")
+    run(env, "demo", "-v0")
+    run(env, "shell", "-v0", "-c", (
+        "from clearinghouse.parties.models import User\n"
+        "from clearinghouse.planning.services import run_plan\n"
+        "run_plan(User.objects.get(username='coordinator'), time_limit=30)\n"))
+    run(env, "worker", "--batch", "--no-startup-delay")
+    before_state, before, _ = adoption_state(db)
+    assert before_state == "solved"
+    solved = tmp_path / "solved.sqlite3"
+    shutil.copy(db, solved)
+    # how long a whole adoption takes here (start-up included), then kills spread over it
+    started = time.monotonic()
+    run(env, "shell", "-v0", "-c", ADOPT)
+    whole = time.monotonic() - started
+    assert adoption_state(db)[0] == "adopted"
+    outcomes = []
+    for delay in (whole * f for f in (0.3, 0.6, 0.7, 0.8, 0.9, 0.95)):
+        shutil.copy(solved, db)
+        for suffix in ("-wal", "-shm"):
+            (tmp_path / f"db.sqlite3{suffix}").unlink(missing_ok=True)
+        adopting = command(env, "shell", "-v0", "-c", ADOPT)
+        time.sleep(delay)
+        adopting.send_signal(signal.SIGKILL)
+        adopting.wait(10)
+        state, records, all_allocated = adoption_state(db)
+        if state == "solved":
+            assert records == before, delay  # nothing changed
+        else:
+            assert state == "adopted" and all_allocated and records != before, delay
+        outcomes.append(state)
+    # the kills fell before, during and after the transaction: nothing half done either way
+    assert "solved" in outcomes
