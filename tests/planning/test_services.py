@@ -247,3 +247,22 @@ def test_a_record_no_route_serves_never_fails_the_plan(world, django_capture_on_
     # everything else is planned as before: the critical need in the east is covered
     assert sum(a.quantity for a in plan.allocations.filter(need=world.critical)) == (
         pytest.approx(100))
+
+
+def test_a_need_planned_only_late_is_not_covered(world, django_capture_on_commit_callbacks):
+    """Issue 14, finding 13: a need was set "covered" by units arriving months after its
+    required-by date. Covered means covered by that date."""
+    from clearinghouse.needs.models import Priority
+    from tests.factories import NeedFactory, in_days
+
+    rush = NeedFactory(owner=world.critical.owner, item_type=world.shells, quantity=10,
+                       priority=Priority.CRITICAL, region=world.critical.region,
+                       required_by=in_days(3), state=NeedState.OPEN)
+    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
+    late = plan.allocations.filter(need=rush)
+    assert late.exists()  # the plan sends it units, all after its date
+    due = next(n["due_week"] for n in plan.instance["needs"] if n["id"] == f"N{rush.pk}")
+    assert all(a.arrival_week > due for a in late)
+    services.adopt_plan(world.coordinator, plan, plan.version)
+    assert Need.objects.get(pk=rush.pk).state == NeedState.OPEN
+    assert Need.objects.get(pk=world.critical.pk).state == NeedState.COVERED  # on time
