@@ -49,3 +49,14 @@ def test_the_donor_and_the_coordinator_see_the_shortfall(api, coordinator, short
         listed = api.as_(reader).get("/api/pledges/", {"below_target": "true"}).json()
         assert [r["id"] for r in listed["results"]] == [short.pk]
         assert "by 4" in client_for(reader).get(f"/pledges/{short.pk}/").content.decode()
+
+
+def test_the_admin_neither_shows_nor_filters_the_shortfall(donor, short):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(donor)
+    listing = client.get("/admin/pledges/pledge/")
+    assert listing.status_code == 200 and "below target" not in listing.content.decode().lower()
+    assert client.get("/admin/pledges/pledge/", {"below_target__exact": "1"}).status_code in (
+        302, 400)  # refused: never a list narrowed by the flag

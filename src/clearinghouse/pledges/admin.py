@@ -25,9 +25,11 @@ from .services import act_on_pledge
 class PledgeAdmin(ServiceAdmin):
     machine = PLEDGE_LIFECYCLE
     act = staticmethod(act_on_pledge)
+    # No below-target column or filter: the flag tells of the donor's stock position, which a
+    # reader of the pledge may not see (the pages and the API show it only to those who do).
     list_display = ("id", "donor", "kind", "item_type", "quantity", "amount_eur",
-                    "earliest_availability", "need", "state", "below_target")
-    list_filter = ("state", "kind", "below_target", "anonymous")
+                    "earliest_availability", "need", "state")
+    list_filter = ("state", "kind", "anonymous")
     search_fields = ("item_type__name", "course")
     list_select_related = ("owner", "item_type", "need")
 
@@ -38,6 +40,8 @@ class PledgeAdmin(ServiceAdmin):
         # that would single out an anonymous donor's pledges.
         field = lookup.split("__")[0].removesuffix("_id")
         if field in DONOR_REVEALING and not (request and sees_donors(request.user)):
+            return False
+        if field == "below_target":  # tells of a stock position the reader may not see
             return False
         return super().lookup_allowed(lookup, value, request)
 
