@@ -53,14 +53,19 @@ def wait_for(db: Path, states: set, seconds: float) -> tuple:
     raise AssertionError(f"the plan stayed {plan_row(db)} for {seconds} s")
 
 
-def test_a_worker_killed_mid_solve_leaves_a_plan_that_another_worker_solves(env, tmp_path):
-    db = tmp_path / "db.sqlite3"
+def queued_demo_plan(env: dict) -> None:
+    """The demo in the processes' own database, and a plan of it queued."""
     run(env, "migrate", "-v0")
     run(env, "demo", "-v0")
     run(env, "shell", "-v0", "-c", (
         "from clearinghouse.parties.models import User\n"
         "from clearinghouse.planning.services import run_plan\n"
         "run_plan(User.objects.get(username='coordinator'), time_limit=30)\n"))
+
+
+def test_a_worker_killed_mid_solve_leaves_a_plan_that_another_worker_solves(env, tmp_path):
+    db = tmp_path / "db.sqlite3"
+    queued_demo_plan(env)
     first = command(env, "worker", "--no-startup-delay", "--interval", "0.1")
     try:
         assert wait_for(db, {"running"}, 60)[:2] == ("running", 1)
@@ -110,12 +115,7 @@ def test_a_process_killed_mid_adoption_leaves_all_or_nothing(env, tmp_path):
     import shutil
 
     db = tmp_path / "db.sqlite3"
-    run(env, "migrate", "-v0")
-    run(env, "demo", "-v0")
-    run(env, "shell", "-v0", "-c", (
-        "from clearinghouse.parties.models import User\n"
-        "from clearinghouse.planning.services import run_plan\n"
-        "run_plan(User.objects.get(username='coordinator'), time_limit=30)\n"))
+    queued_demo_plan(env)
     run(env, "worker", "--batch", "--no-startup-delay")
     before_state, before, _ = adoption_state(db)
     assert before_state == "solved"

@@ -184,6 +184,23 @@ def run_action(
     return HttpResponseRedirect(detail, status=303)
 
 
+def edit_page(request: HttpRequest, record: Any, form_class: type, update: Callable,
+              groups: Callable[[Form], Iterable] = lambda form: ()) -> HttpResponse:
+    """Edit ``record`` with ``form_class`` (only for those the rules let change it), saved by
+    the service ``update(user, record, data, version)``; the form page raises its banner to
+    the record and the ``groups(form)`` it offers."""
+    meta, user = type(record)._meta, request.user
+    noun = str(meta.verbose_name)
+    if not rules.has_perm(f"{meta.app_label}.change_{meta.model_name}", user, record):
+        raise PermissionDenied(f"You may not edit this {noun} while it is {record.state}.")
+    form = form_class(request.POST or None, instance=record, user=user)
+    done, status = save_form(
+        request, form, lambda data, version: update(user, record, data, version),
+        lambda saved: f"{noun.capitalize()} {saved.pk} saved.")
+    return done or form_page(request, form, f"{meta.app_label}/{meta.model_name}_form.html",
+                             record=record, status=status, groups=groups(form), noun=noun)
+
+
 def action_page(request: HttpRequest, record: Any, machine: StateMachine, action: str,
                 act: Callable, irreversible: frozenset[str]) -> HttpResponse:
     """A lifecycle action on ``record``: GET asks to confirm it (``<app>/<model>_confirm.html``;

@@ -20,6 +20,7 @@ from clearinghouse.core.listing import Column, Listing, attr, id_column
 from clearinghouse.core.panels import panels_for
 from clearinghouse.core.views import (
     action_page,
+    edit_page,
     form_page,
     lifecycle_buttons,
     present_history,
@@ -101,18 +102,8 @@ def need_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    need = visible_or_404(queries.needs(user), user, pk)
-    if not rules.has_perm("needs.change_need", user, need):
-        raise PermissionDenied(f"You may not edit this need while it is {need.state}.")
-    form = NeedForm(request.POST or None, instance=need, user=user)
-    done, status = save_form(
-        request, form, lambda data, version: services.update_need(user, need, data, version),
-        lambda saved: f"Need {saved.pk} saved.")
-    if done:
-        return done
-    return form_page(request, form, "needs/need_form.html", record=need, status=status,
-                     noun="need")
+    need = visible_or_404(queries.needs(request.user), request.user, pk)
+    return edit_page(request, need, NeedForm, services.update_need)
 
 
 @login_required

@@ -27,6 +27,7 @@ from clearinghouse.core.listing import (
 )
 from clearinghouse.core.views import (
     action_page,
+    edit_page,
     form_page,
     lifecycle_buttons,
     present_history,
@@ -204,18 +205,9 @@ def pledge_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pledge_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    pledge = visible_or_404(queries.pledges(user), user, pk)
-    if not rules.has_perm("pledges.change_pledge", user, pledge):
-        raise PermissionDenied(f"You may not edit this pledge while it is {pledge.state}.")
-    form = PledgeForm(request.POST or None, instance=pledge, user=user)
-    done, status = save_form(
-        request, form, lambda data, version: services.update_pledge(user, pledge, data, version),
-        lambda saved: f"Pledge {saved.pk} saved.")
-    if done:
-        return done
-    return form_page(request, form, "pledges/pledge_form.html", record=pledge, status=status,
-                     groups=[offered_needs(form)], noun="pledge")
+    pledge = visible_or_404(queries.pledges(request.user), request.user, pk)
+    return edit_page(request, pledge, PledgeForm, services.update_pledge,
+                     groups=lambda form: [offered_needs(form)])
 
 
 @login_required
