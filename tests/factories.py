@@ -10,6 +10,7 @@ from clearinghouse.catalogue.models import CapabilityArea, CompatibilityFamily, 
 from clearinghouse.logistics.models import Delivery, Hub, Route
 from clearinghouse.needs.models import Need, NeedState, Priority
 from clearinghouse.parties.models import Organisation, OrganisationKind, Region, User
+from clearinghouse.planning.models import Allocation, Plan, PlanState
 from clearinghouse.pledges.models import (
     BackfillOrder,
     Pledge,
@@ -226,3 +227,30 @@ class SupplierOfferFactory(factory.django.DjangoModelFactory):
     available_from = factory.LazyFunction(lambda: in_days(0))
     lead_weeks = 2
     origin_depot = "depot-1"
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    """A plan record as the worker leaves it (no snapshot: tests of reads need none)."""
+
+    class Meta:
+        model = Plan
+        skip_postgeneration_save = True
+
+    owner = factory.SubFactory(OrgOfKindFactory, kind=OrganisationKind.COORDINATOR)
+    name = factory.Sequence(lambda n: f"Plan {n}")
+    state = PlanState.ADOPTED
+    start_date = dt.date(2026, 1, 5)
+    instance = factory.LazyFunction(dict)
+    created_by = factory.SubFactory(UserFactory, organisation=factory.SelfAttribute("..owner"))
+
+
+def allocate(pledge: Pledge, need: Need | None = None, quantity: float | None = None,
+             on_time: bool = True, plan: Plan | None = None) -> Allocation:
+    """Units of ``pledge`` (all of them by default) for ``need`` (its own by default) in
+    ``plan``, by default the adopted plan (made on first use)."""
+    if plan is None:
+        plan = Plan.objects.filter(state=PlanState.ADOPTED).first() or PlanFactory()
+    return Allocation.objects.create(
+        plan=plan, pledge=pledge, need=need or pledge.need, hub=HubFactory(), ship_week=1,
+        arrival_week=2 if on_time else 40, value=1.0, on_time=on_time,
+        quantity=float(pledge.quantity if quantity is None else quantity))

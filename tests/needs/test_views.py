@@ -18,6 +18,7 @@ from tests.factories import (
     PledgeFactory,
     RegionFactory,
     UserFactory,
+    allocate,
     in_days,
 )
 
@@ -210,12 +211,14 @@ def test_need_page_shows_coverage_and_hides_an_anonymous_donor(planner, coordina
     PledgeFactory(owner=donor.organisation, need=need, item_type=need.item_type,
                   quantity=Decimal("25"), anonymous=True, origin_depot="Depot Hidden-9",
                   release_recipient=True, classification=Classification.COALITION)
-    PledgeFactory(owner=donor.organisation, need=need, item_type=need.item_type,
-                  quantity=Decimal("40"), state=PledgeState.ALLOCATED)  # coordinator only
+    allocate(PledgeFactory(owner=donor.organisation, need=need, item_type=need.item_type,
+                           quantity=Decimal("40"), state=PledgeState.ALLOCATED))
     page = client_for(planner).get(reverse("needs:detail", args=[need.pk])).content.decode()
     numbers = dict(re.findall(r'data-part="(\w+)">([^<]*)<', page))
-    assert numbers == {"quantity": "100", "covered": "0", "accepted": "30", "pledged": "25",
-                       "missing": "45"}
+    # The pledge is the coordinator's to see, not the recipient's; what the adopted plan
+    # brings the recipient's need is the recipient's to see (its donor is not shown).
+    assert numbers == {"quantity": "100", "covered": "40", "late": "0", "accepted": "30",
+                       "pledged": "25", "missing": "5"}
     assert 'class="bar" role="img"' in page  # includes/coverage_bar.html
     assert "anonymous" in page and "Germany" in page  # the named pledge shows its donor
     assert page.count("Germany") == 1 and "Depot Hidden-9" not in page

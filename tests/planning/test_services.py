@@ -262,7 +262,20 @@ def test_a_need_planned_only_late_is_not_covered(world, django_capture_on_commit
     late = plan.allocations.filter(need=rush)
     assert late.exists()  # the plan sends it units, all after its date
     due = next(n["due_week"] for n in plan.instance["needs"] if n["id"] == f"N{rush.pk}")
-    assert all(a.arrival_week > due for a in late)
+    assert all(a.arrival_week > due and not a.on_time for a in late)
     services.adopt_plan(world.coordinator, plan, plan.version)
     assert Need.objects.get(pk=rush.pk).state == NeedState.OPEN
     assert Need.objects.get(pk=world.critical.pk).state == NeedState.COVERED  # on time
+
+    from tests.conftest import client_for
+
+    # What the recipient reads says the same: the need planned late is not covered, and says
+    # so; the need covered on time shows as covered in its bar (it showed "covered 0").
+    reader = client_for(world.planner)
+    page = reader.get(f"/needs/{rush.pk}/").content.decode()
+    total = f"{sum(a.quantity for a in late):g}"
+    assert '<td class="num" data-part="covered">0</td>' in page
+    assert f'<td class="num" data-part="late">{total}</td>' in page
+    assert "arrive after the required-by date" in page
+    start = reader.get("/").content.decode()
+    assert "covered 100, planned late 0, accepted 0, pledged 0, missing 0 of 100" in start

@@ -1,7 +1,8 @@
-"""Start pages sum and rank coverage in SQL: the same numbers and rows as pledges/queries.py.
+"""Start pages sum and rank coverage in SQL: the same numbers and rows as planning/queries.py.
 
-A seeded world of needs and pledges (every state, kind, classification and releasability,
-anonymous donors, over-pledged needs, family needs) is read by each role's start page and by
+A seeded world of needs, pledges and the allocations of an adopted and a superseded plan (every
+state, kind, classification and releasability, anonymous donors, over-pledged needs, family
+needs, units on time and late) is read by each role's start page and by
 a reference that applies ``coverage_for`` to every need the reader sees and sums, sorts and
 cuts in Python, as the pages did before. The limits are lowered so that they bite.
 """
@@ -13,14 +14,16 @@ import pytest
 
 from clearinghouse.needs.models import PLEDGEABLE_STATES, Need, NeedState, Priority
 from clearinghouse.parties.models import OrganisationKind
+from clearinghouse.planning.models import Allocation, Plan, PlanState
+from clearinghouse.planning.queries import coverage_for
 from clearinghouse.pledges.models import Pledge, PledgeKind, PledgeState, StockPosition
-from clearinghouse.pledges.queries import coverage_for
 from clearinghouse.reports import dashboards
 from clearinghouse.reports.totals import leading
 from clearinghouse.security.roles import Classification, Role
 from tests.factories import (
     AreaFactory,
     FamilyFactory,
+    HubFactory,
     ItemTypeFactory,
     NeedFactory,
     OrganisationFactory,
@@ -47,7 +50,7 @@ def small_limits(monkeypatch):
     monkeypatch.setattr(dashboards, "GROUP_LIMIT", 2)
 
 
-def build_world(seed, recipient, donor_org):
+def build_world(seed, recipient, donor_org, coordinator):
     rnd = random.Random(seed)
     unit = OrgOfKindFactory(kind=OrganisationKind.RECIPIENT_UNIT, parent=recipient,
                             name="Eastern command")
@@ -91,21 +94,33 @@ def build_world(seed, recipient, donor_org):
             release_coordinator=rnd.random() < 0.9, anonymous=rnd.random() < 0.3,
             released_to=[donor_org] if rnd.random() < 0.15 else [],
         )
+    hub = HubFactory()
+    plans = [Plan.objects.create(owner=coordinator.organisation, name=f"Plan {state}",
+                                 state=state, start_date=in_days(0), instance={},
+                                 created_by=coordinator)
+             for state in (PlanState.ADOPTED, PlanState.SUPERSEDED)]
+    goods = list(Pledge.objects.filter(kind__in=GOODS))
+    for _ in range(60):
+        Allocation.objects.create(
+            plan=rnd.choice(plans), pledge=rnd.choice(goods), need=rnd.choice(needs), hub=hub,
+            ship_week=1, arrival_week=2, quantity=rnd.choice([0.5, 2, 7.25, 40]), value=1.0,
+            on_time=rnd.random() < 0.7)
 
 
 @pytest.fixture(params=[1, 2, 3])
-def world(request, recipient, donor_org):
-    build_world(request.param, recipient, donor_org)
+def world(request, recipient, donor_org, coordinator):
+    build_world(request.param, recipient, donor_org, coordinator)
 
 
 # --- the reference: coverage_for over every need seen, summed and sorted in Python ----------
 
 
 def reference_total(coverages) -> dict:
-    total = {"quantity": 0, "covered": 0, "accepted": 0, "pledged": 0, "missing": 0, "count": 0}
+    total = {"quantity": 0, "covered": 0, "late": 0, "accepted": 0, "pledged": 0, "missing": 0,
+             "count": 0}
     for c in coverages:
         left = c.quantity
-        for part in ("covered", "accepted", "pledged"):
+        for part in ("covered", "late", "accepted", "pledged"):
             share = min(getattr(c, part), left)
             total[part] += share
             left -= share
@@ -117,7 +132,7 @@ def reference_total(coverages) -> dict:
 
 def shown_total(total) -> dict:
     return {k: getattr(total, k) for k in
-            ("quantity", "covered", "accepted", "pledged", "missing", "count")}
+            ("quantity", "covered", "late", "accepted", "pledged", "missing", "count")}
 
 
 def area_of(need) -> str:

@@ -12,5 +12,7 @@ class PlanningConfig(AppConfig):
 
         from . import queries
 
+        register("needs.need", Panel("planning/panels/need_coverage.html",
+                                     queries.need_coverage, order=10))
         register("needs.need", Panel("planning/panels/need_planned.html",
                                      queries.need_planned, order=20))

@@ -183,6 +183,8 @@ class Allocation(models.Model):
     quantity = models.FloatField()
     value = models.FloatField()
     fixed = models.BooleanField(default=False, help_text="Already on the move, or pinned.")
+    on_time = models.BooleanField(
+        default=True, help_text="Arrives by the need's required-by date: only these cover it.")
 
     objects = AllocationQuerySet.as_manager()
 

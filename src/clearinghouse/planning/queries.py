@@ -16,6 +16,9 @@ allocations and how much of their movement, which gaps and how much of a gap's r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -23,6 +26,7 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    DecimalField,
     Exists,
     F,
     IntegerField,
@@ -31,15 +35,17 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import User
 from clearinghouse.pledges.models import Pledge, SupplierOffer
+from clearinghouse.pledges.queries import pledged_by_need
 from clearinghouse.security.models import visible_reference
 from clearinghouse.security.roles import Audience, audiences
 
@@ -134,6 +140,78 @@ def allocations_for(user: User, plan: Plan) -> QuerySet[Allocation]:
             shown_fixed=_if_moving(F("fixed"), BooleanField()),
         )
     )
+
+
+# -- coverage of needs ---------------------------------------------------------------------------
+
+# Quantities are stored with 3 decimals; allocations are floats out of the solver.
+UNITS = DecimalField(max_digits=15, decimal_places=3)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A need's coverage as one reader sees it, in the order its parts fill the need: what the
+    adopted plan brings by the required-by date (``covered``) and after it (``late``: it covers
+    nothing), then the goods pledges no plan uses yet (``accepted``, and offered: ``pledged``)."""
+
+    quantity: Decimal
+    covered: Decimal
+    late: Decimal
+    accepted: Decimal
+    pledged: Decimal
+
+    @property
+    def missing(self) -> Decimal:
+        found = self.covered + self.late + self.accepted + self.pledged
+        return max(self.quantity - found, Decimal(0))
+
+    def share(self, part: str) -> float:
+        """Share of the need (0 to 100) for the bar; parts beyond the need are capped."""
+        if not self.quantity:
+            return 0.0
+        return float(min(getattr(self, part), self.quantity) / self.quantity * 100)
+
+
+def planned_by_need(
+    user: User, needs: Iterable[int] | QuerySet | None = None
+) -> QuerySet[Allocation, dict]:
+    """What the adopted plan brings each need, over the allocations ``user`` sees (DESIGN.md,
+    rule 5): a ``values()`` queryset of ``need_id``, ``covered`` (arriving by the required-by
+    date) and ``late`` (NULL where none). ``needs``: need ids or a queryset of them."""
+    rows = Allocation.objects.visible_to(user).filter(plan__state=PlanState.ADOPTED)
+    if needs is not None:
+        rows = rows.filter(need__in=needs)
+    return rows.order_by().values("need_id").annotate(
+        covered=Sum(Cast("quantity", UNITS), filter=Q(on_time=True)),
+        late=Sum(Cast("quantity", UNITS), filter=Q(on_time=False)),
+    )
+
+
+def coverage_for(needs: Iterable[Need], user: User) -> dict[int, Coverage]:
+    """Coverage of ``needs`` (records already visible to ``user``), in two queries: what the
+    adopted plan brings them, and the pledges not yet planned. Funding and training are not
+    quantities of the item; the start pages sum the same in SQL (reports/totals.py)."""
+    needs = list(needs)
+    pks = [n.pk for n in needs]
+    planned = {r["need_id"]: r for r in planned_by_need(user, pks)}
+    pledged = {r["need_id"]: r for r in pledged_by_need(user, pks)}
+
+    def part(found: dict, pk: int, name: str) -> Decimal:
+        return Decimal(found.get(pk, {}).get(name) or 0).quantize(Decimal("0.001"))
+
+    return {
+        n.pk: Coverage(
+            quantity=n.quantity, covered=part(planned, n.pk, "covered"),
+            late=part(planned, n.pk, "late"), accepted=part(pledged, n.pk, "accepted"),
+            pledged=part(pledged, n.pk, "pledged"),
+        )
+        for n in needs
+    }
+
+
+def need_coverage(need: Need, user: User) -> dict:
+    """The need page's coverage bar and numbers, as ``user`` sees them."""
+    return {"coverage": coverage_for([need], user)[need.pk], "adopted": adopted_plan()}
 
 
 def need_planned(need: Need, user: User) -> dict:

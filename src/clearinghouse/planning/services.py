@@ -19,7 +19,7 @@ from clearinghouse.parties.models import User
 from clearinghouse.pledges.models import PLEDGE_LIFECYCLE, Pledge, PledgeState
 
 from .models import PLAN_LIFECYCLE, Allocation, Plan, PlanKind, PlanRule, PlanState, RuleKind
-from .snapshot import changes_since, fingerprint, pk_of, take_snapshot
+from .snapshot import changes_since, fingerprint, take_snapshot
 from .variants import apply_changes
 
 EPS = 1e-6
@@ -104,11 +104,10 @@ def adopt_plan(user: User, plan: Plan, version: int | None) -> Plan:
                       adopted_at=timezone.now())
 
     # A need is covered by what arrives by its required-by date; late units cover nothing.
-    due = {pk_of(n["id"]): n["due_week"] for n in plan.instance["needs"]}
     given = defaultdict(float)
     used = set()
     for a in plan.allocations.all():
-        if a.arrival_week <= due.get(a.need_id, 0):
+        if a.on_time:
             given[a.need_id] += a.quantity
         used.update(pk for pk in (a.pledge_id, a.fund_id) if pk)
     planned = {int(pk) for pk in plan.fingerprint.get("pledges", {})}

@@ -164,6 +164,7 @@ def store_plan(plan_id: int, doc: dict, stats: dict, attempt: int | None = None)
         return None
     hubs = {h["id"] for h in plan.instance["hubs"]}
     hub_pk = dict(Hub.objects.filter(code__in=hubs).values_list("code", "pk"))
+    due = {n["id"]: n["due_week"] for n in plan.instance["needs"]}
     rows = []
     for a in doc["allocations"]:
         if "pledge" in a and not a["pledge"].startswith("P"):
@@ -176,6 +177,7 @@ def store_plan(plan_id: int, doc: dict, stats: dict, attempt: int | None = None)
             ship_week=a["ship_week"], arrival_week=a["arrival_week"],
             quantity=round(a["quantity"], 6),  # LP noise (19.9999999997) is not a quantity
             value=a["value"], fixed=bool(a.get("fixed")),
+            on_time=a["arrival_week"] <= due[a["need"]],
         ))
     Allocation.objects.bulk_create(rows, batch_size=2000)
     Gap.objects.bulk_create(

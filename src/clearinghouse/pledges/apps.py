@@ -12,8 +12,6 @@ class PledgesConfig(AppConfig):
 
         from . import queries
 
-        register("needs.need", Panel("pledges/panels/need_coverage.html",
-                                     queries.need_coverage, order=10))
         register("needs.need", Panel("pledges/panels/need_pledges.html",
                                      queries.need_pledges, order=30))
         register("catalogue.itemtype", Panel("pledges/panels/item_pledges.html",

@@ -1,13 +1,11 @@
 """Pledges and stock positions as a user sees them: one read for the lists, the detail pages,
-the exports and the API; the coverage of needs by the pledges the reader sees (DESIGN.md, rule
-5); what a reader may not see of a pledge's history; the panels this app adds to the need and
-item pages (core/panels.py)."""
+the exports and the API; what the pledges the reader sees bring needs before any plan uses
+them (DESIGN.md, rule 5); what a reader may not see of a pledge's history; the panels this
+app adds to the need and item pages (core/panels.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import Count, Func, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -62,83 +60,38 @@ def history_masks(user: User, pledge: Pledge) -> dict:
     return masks
 
 
-# -- coverage of needs ---------------------------------------------------------------------------
+# -- what the pledges bring needs, not yet planned -----------------------------------------------
 
-# Firm: allocated by an adopted plan, on its way, or delivered.
-COVERING = (PledgeState.ALLOCATED, PledgeState.SHIPPED, PledgeState.DELIVERED)
 # Goods count towards a need's quantity; funding and training are not quantities of the item.
 GOODS = (PledgeKind.STOCK, PledgeKind.PROCUREMENT)
-# The parts of a need's coverage, in the order they fill it, and the pledge states of each.
-PARTS = {
-    "covered": COVERING,
+# The pledges no adopted plan uses yet, in the order they fill a need after what it plans.
+UNPLANNED = {
     "accepted": (PledgeState.ACCEPTED,),
     "pledged": (PledgeState.OFFERED,),
 }
 
 
-@dataclass(frozen=True)
-class Coverage:
-    quantity: Decimal
-    covered: Decimal
-    accepted: Decimal
-    pledged: Decimal
-
-    @property
-    def missing(self) -> Decimal:
-        return max(self.quantity - self.covered - self.accepted - self.pledged, Decimal(0))
-
-    def share(self, part: str) -> float:
-        """Share of the need (0 to 100) for the bar; parts beyond the need are capped."""
-        if not self.quantity:
-            return 0.0
-        return float(min(getattr(self, part), self.quantity) / self.quantity * 100)
-
-
-def coverage_by_need(
+def pledged_by_need(
     user: User, needs: Iterable[int] | QuerySet | None = None
 ) -> QuerySet[Pledge, dict]:
     """Goods pledges ``user`` sees summed per need: a ``values()`` queryset of ``need_id``,
-    ``covered``, ``accepted`` and ``pledged`` (NULL where none) and ``level``, the highest
+    ``accepted`` and ``pledged`` (offered; NULL where none) and ``level``, the highest
     classification among them (any state). ``needs``: need ids or a queryset of them.
 
-    The one definition of coverage: ``coverage_for`` reads it per need, the start pages join
-    it to the needs they sum (reports/totals.py).
+    The pledges' part of a need's coverage (``planning.queries.Coverage``); what the adopted
+    plan brings comes first.
     """
     rows = Pledge.objects.visible_to(user).filter(kind__in=GOODS)
     if needs is not None:
         rows = rows.filter(need__in=needs)
     return rows.order_by().values("need_id").annotate(
-        **{part: Sum("quantity", filter=Q(state__in=states)) for part, states in PARTS.items()},
+        **{part: Sum("quantity", filter=Q(state__in=states))
+           for part, states in UNPLANNED.items()},
         level=Max("classification"),
     )
 
 
-def coverage_for(needs: Iterable[Need], user: User) -> dict[int, Coverage]:
-    """Coverage of ``needs`` (records already visible to ``user``) in one query.
-
-    Counts goods pledged against each need, by state: covered (allocated, shipped, delivered),
-    accepted, pledged (offered). Funding and training are not quantities of the item.
-    """
-    needs = list(needs)
-    found = {r["need_id"]: r for r in coverage_by_need(user, [n.pk for n in needs])}
-    zero = Decimal(0)
-    return {
-        n.pk: Coverage(
-            quantity=n.quantity,
-            covered=found.get(n.pk, {}).get("covered") or zero,
-            accepted=found.get(n.pk, {}).get("accepted") or zero,
-            pledged=found.get(n.pk, {}).get("pledged") or zero,
-        )
-        for n in needs
-    }
-
-
 # -- panels on the pages of other apps -----------------------------------------------------------
-
-def need_coverage(need: Need, user: User) -> dict:
-    """The need page's coverage bar and numbers, over the pledges ``user`` sees."""
-    return {"coverage": coverage_for([need], user)[need.pk]}
-
 
 def need_pledges(need: Need, user: User) -> dict:
     """The pledges against ``need`` that ``user`` sees, newest first."""

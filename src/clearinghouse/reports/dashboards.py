@@ -36,13 +36,13 @@ from django.urls import reverse
 from clearinghouse.catalogue.models import ItemType
 from clearinghouse.needs.models import PLEDGEABLE_STATES, Need, NeedState, Priority
 from clearinghouse.parties.models import Organisation, User
+from clearinghouse.planning.queries import Coverage, coverage_for
 from clearinghouse.pledges.models import (
     COMMITTED_STATES,
     Pledge,
     PledgeState,
     StockPosition,
 )
-from clearinghouse.pledges.queries import Coverage, coverage_for
 from clearinghouse.security.roles import Classification
 
 from .totals import CoverageTotal, NeedCoverage, combine, leading

@@ -2,15 +2,16 @@
 
 A start page sums the coverage of thousands of needs and shows a few of them. Both happen in
 SQL here: the needs (a ``values()`` queryset over ``Need.objects.visible_to(user)``) are joined
-to the coverage of each by the goods pledges the reader sees (``pledges.queries``, one pass over
-the pledges), then summed per group or ranked and cut to the rows shown. The ORM builds and
+to what the adopted plan brings each (over the allocations the reader sees) and to the goods
+pledges the reader sees that no plan uses yet (``planning.queries``: one pass over each), then
+summed per group or ranked and cut to the rows shown. The ORM builds and
 filters both sides; only the join and the final sum or ranking are written out below, in SQL
 that PostgreSQL and SQLite both run.
 
 Over-pledged needs fill no other: a need's parts are capped at its quantity in the order
-covered, accepted, pledged (as ``Coverage`` and the coverage bars draw them). Per need,
-``upto_covered`` is min(covered, quantity), ``upto_accepted`` min(covered + accepted, quantity)
-and ``upto_pledged`` min(covered + accepted + pledged, quantity); the capped parts are their
+covered, late, accepted, pledged (as ``Coverage`` and the coverage bars draw them). Per need,
+``upto_<part>`` is min(the parts up to and with it, quantity): ``upto_covered`` min(covered,
+quantity), ``upto_late`` min(covered + late, quantity), and so on; the capped parts are their
 differences and what is missing is quantity - upto_pledged.
 
 A page runs one such sum over every need it counts and one ranking over only the groups that
@@ -27,7 +28,8 @@ from decimal import Context, Decimal
 from django.db import connection
 from django.db.models import QuerySet
 
-from clearinghouse.pledges.queries import Coverage, coverage_by_need
+from clearinghouse.planning.queries import Coverage, planned_by_need
+from clearinghouse.pledges.queries import pledged_by_need
 
 ZERO = Decimal(0)
 QUANTUM = Decimal("0.001")  # quantities are stored with 3 decimals
@@ -42,12 +44,15 @@ def _least(a: str, b: str) -> str:
 PER_NEED = f"""
 SELECT c.*,
   {_least("c.covered", "c.quantity")} AS upto_covered,
-  {_least("c.covered + c.accepted", "c.quantity")} AS upto_accepted,
-  {_least("c.covered + c.accepted + c.pledged", "c.quantity")} AS upto_pledged
+  {_least("c.covered + c.late", "c.quantity")} AS upto_late,
+  {_least("c.covered + c.late + c.accepted", "c.quantity")} AS upto_accepted,
+  {_least("c.covered + c.late + c.accepted + c.pledged", "c.quantity")} AS upto_pledged
 FROM (
-  SELECT n.*, COALESCE(p.covered, 0) AS covered, COALESCE(p.accepted, 0) AS accepted,
-    COALESCE(p.pledged, 0) AS pledged, p.level AS pledge_level
-  FROM ({{needs}}) n LEFT JOIN ({{pledges}}) p ON p.need_id = n.pk
+  SELECT n.*, COALESCE(a.covered, 0) AS covered, COALESCE(a.late, 0) AS late,
+    COALESCE(p.accepted, 0) AS accepted, COALESCE(p.pledged, 0) AS pledged,
+    p.level AS pledge_level
+  FROM ({{needs}}) n LEFT JOIN ({{planned}}) a ON a.need_id = n.pk
+    LEFT JOIN ({{pledges}}) p ON p.need_id = n.pk
 ) c
 """
 GAP = "upto_pledged < quantity"  # something is missing
@@ -71,6 +76,7 @@ class CoverageTotal:
     label: str
     quantity: Decimal = ZERO
     covered: Decimal = ZERO
+    late: Decimal = ZERO
     accepted: Decimal = ZERO
     pledged: Decimal = ZERO
     missing: Decimal = ZERO
@@ -80,7 +86,8 @@ class CoverageTotal:
         """Add a row of ``NeedCoverage.totals``."""
         self.quantity += group["quantity"]
         self.covered += group["upto_covered"]
-        self.accepted += group["upto_accepted"] - group["upto_covered"]
+        self.late += group["upto_late"] - group["upto_covered"]
+        self.accepted += group["upto_accepted"] - group["upto_late"]
         self.pledged += group["upto_pledged"] - group["upto_accepted"]
         self.missing += group["quantity"] - group["upto_pledged"]
         self.count += group["count"]
@@ -96,8 +103,8 @@ def combine(groups: list[dict], label: Callable[[dict], str]) -> dict[str, Cover
 
 
 class NeedCoverage:
-    """``needs`` (a queryset of needs visible to ``user``) with the coverage of each by the
-    goods pledges ``user`` sees; ``columns``: further values of each need (name: expression)
+    """``needs`` (a queryset of needs visible to ``user``) with the coverage of each as
+    ``user`` sees it; ``columns``: further values of each need (name: expression)
     to group or rank by, ``unit_value`` to value what is missing."""
 
     def __init__(self, needs, user, **columns) -> None:
@@ -107,13 +114,16 @@ class NeedCoverage:
 
     def _sql(self, needs) -> tuple[str, list]:
         values = needs.values(*NEED_COLUMNS, **self.columns)
-        # Only the pledges of these needs: a ranking over a few groups then reads them by
-        # need (index on need_id) instead of every pledge the reader sees.
-        pledges = coverage_by_need(self.user, needs.values("pk"))
-        needs_sql, needs_params = values.query.sql_with_params()
-        pledges_sql, pledges_params = pledges.query.sql_with_params()
-        sql = PER_NEED.format(needs=needs_sql, pledges=pledges_sql)
-        return sql, [*needs_params, *pledges_params]
+        # Only the allocations and pledges of these needs: a ranking over a few groups then
+        # reads them by need (index on need_id) instead of every one the reader sees.
+        parts = {"needs": values,
+                 "planned": planned_by_need(self.user, needs.values("pk")),
+                 "pledges": pledged_by_need(self.user, needs.values("pk"))}
+        sql, params = {}, []
+        for name, queryset in parts.items():  # in the order PER_NEED places them
+            sql[name], more = queryset.query.sql_with_params()
+            params += more
+        return PER_NEED.format(**sql), params
 
     def totals(self, keys: list[str]) -> list[dict]:
         """Per group of ``keys`` (columns): count, quantity and the capped parts summed
@@ -125,14 +135,16 @@ class NeedCoverage:
         value = (f"SUM(CASE WHEN {GAP} THEN {MISSING_VALUE} END)"
                  if "unit_value" in self.columns else "NULL")
         sql = f"""SELECT {group}, COUNT(*) AS count, SUM(quantity) AS quantity,
-          SUM(upto_covered) AS upto_covered, SUM(upto_accepted) AS upto_accepted,
+          SUM(upto_covered) AS upto_covered, SUM(upto_late) AS upto_late,
+          SUM(upto_accepted) AS upto_accepted,
           SUM(upto_pledged) AS upto_pledged, SUM(CASE WHEN {GAP} THEN 1 ELSE 0 END) AS gaps,
           {value} AS gaps_value, MAX(classification) AS level,
           MAX(CASE WHEN {GAP} THEN classification END) AS gap_level,
           MAX(pledge_level) AS pledge_level
         FROM ({per_need}) t GROUP BY {group}"""
         rows = self._fetch(sql, params)
-        numbers = ("quantity", "upto_covered", "upto_accepted", "upto_pledged", "gaps_value")
+        numbers = ("quantity", "upto_covered", "upto_late", "upto_accepted", "upto_pledged",
+                   "gaps_value")
         for row in rows:
             row.update({k: _number(row[k]) for k in numbers})
             row["gaps"] = int(row["gaps"] or 0)
@@ -144,13 +156,13 @@ class NeedCoverage:
         """The first ``limit`` of ``needs`` (this queryset, narrowed) missing something, by
         ``order`` (SQL terms over the columns, ``missing_value`` included), with coverage."""
         per_need, params = self._sql(needs.order_by())
-        sql = f"""SELECT pk, quantity, covered, accepted, pledged FROM (
+        sql = f"""SELECT pk, quantity, covered, late, accepted, pledged FROM (
           SELECT t.*, {MISSING_VALUE if "unit_value" in self.columns else "NULL"} AS missing_value
           FROM ({per_need}) t WHERE {GAP}
         ) g ORDER BY {", ".join(order)} LIMIT %s"""
         return [
             (row["pk"], Coverage(*(_number(row[k]).quantize(QUANTUM) for k in (
-                "quantity", "covered", "accepted", "pledged"))))
+                "quantity", "covered", "late", "accepted", "pledged"))))
             for row in self._fetch(sql, [*params, limit])
         ]
 

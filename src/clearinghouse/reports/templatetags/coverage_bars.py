@@ -5,11 +5,11 @@ from decimal import Decimal
 from django import template
 
 from clearinghouse.core.views import quantity
-from clearinghouse.pledges.queries import Coverage
+from clearinghouse.planning.queries import Coverage
 
 register = template.Library()
 
-PARTS = ("covered", "accepted", "pledged", "missing")
+PARTS = ("covered", "late", "accepted", "pledged", "missing")
 
 
 @register.filter
@@ -22,7 +22,8 @@ def qty(value: Decimal | int | float | str | None) -> str:
 
 @register.simple_tag
 def bar_parts(coverage: Coverage) -> list[tuple[str, str]]:
-    """(part, width in %) of the bar: covered, accepted, pledged, missing, stacked to 100 at most.
+    """(part, width in %) of the bar: covered, late, accepted, pledged, missing, stacked to 100
+    at most.
 
     Parts beyond the need (more pledged than asked for) are cut where the bar ends.
     """

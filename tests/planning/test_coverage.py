@@ -1,0 +1,94 @@
+"""A need's coverage (planning/queries.py): what the adopted plan brings it by its required-by
+date and after, then the goods pledges no plan uses yet, each over what the reader sees
+(DESIGN.md, rule 5). Issue 14, finding 13: the recipient's bar counted only the pledges it may
+see, so a need its state called covered showed "covered 0, missing 2 of 2"."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from clearinghouse.planning.models import Allocation, Plan, PlanState
+from clearinghouse.planning.queries import coverage_for
+from clearinghouse.pledges.models import PledgeState
+from clearinghouse.security.roles import Classification
+from tests.conftest import client_for
+from tests.factories import HubFactory, NeedFactory, PledgeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def make_plan(owner, user, state) -> Plan:
+    return Plan.objects.create(owner=owner, name=f"Plan {state}", state=state,
+                               start_date=date(2026, 1, 5), instance={}, created_by=user)
+
+
+def allocate(plan, pledge, need, quantity, on_time=True) -> Allocation:
+    return Allocation.objects.create(
+        plan=plan, pledge=pledge, need=need, hub=HUB["hub"], ship_week=2,
+        arrival_week=3 if on_time else 30, quantity=quantity, value=1.0, on_time=on_time)
+
+
+HUB = {}
+
+
+@pytest.fixture
+def need(recipient, coordinator, donor_org, other_donor):
+    HUB["hub"] = HubFactory()
+    need = NeedFactory(owner=recipient, quantity=100)
+    adopted = make_plan(coordinator.organisation, coordinator, PlanState.ADOPTED)
+    old = make_plan(coordinator.organisation, coordinator, PlanState.SUPERSEDED)
+
+    def pledge(owner, qty, state=PledgeState.ALLOCATED, **kw):
+        return PledgeFactory(owner=owner, need=need, item_type=need.item_type, quantity=qty,
+                             state=state, **kw)
+
+    ours = pledge(donor_org, 40)
+    theirs = pledge(other_donor.organisation, 20)
+    secret = pledge(other_donor.organisation, 5, classification=Classification.CONFIDENTIAL)
+    allocate(adopted, ours, need, 30)
+    allocate(adopted, ours, need, Decimal("10.0000001"), on_time=False)  # solver noise
+    allocate(adopted, theirs, need, 20)
+    allocate(adopted, secret, need, 5)
+    allocate(old, theirs, need, 50)  # a superseded plan covers nothing
+    pledge(donor_org, 15, PledgeState.ACCEPTED)
+    pledge(other_donor.organisation, 10, PledgeState.OFFERED)
+    pledge(donor_org, 99, PledgeState.WITHDRAWN)
+    PledgeFactory(owner=donor_org, kind="funding", item_type=None, quantity=None,
+                  amount_eur=1000, need=need, state=PledgeState.ACCEPTED)
+    return need
+
+
+def parts(c) -> tuple:
+    return (c.covered, c.late, c.accepted, c.pledged, c.missing)
+
+
+def test_the_coordinator_sees_every_part(need, coordinator):
+    c = coverage_for([need], coordinator)[need.pk]
+    assert parts(c) == (55, 10, 15, 10, 10)
+    assert c.share("covered") == 55.0
+
+
+def test_the_recipient_sees_what_the_plan_brings_its_need_but_no_pledge(need, planner):
+    # It sees the allocations to its needs (not the CONFIDENTIAL pledge's: above its
+    # clearance), and none of the pledges.
+    assert parts(coverage_for([need], planner)[need.pk]) == (50, 10, 0, 0, 40)
+
+
+def test_a_donor_counts_only_its_own_allocations_and_the_pledges_it_sees(need, donor):
+    assert parts(coverage_for([need], donor)[need.pk]) == (30, 10, 15, 0, 45)
+
+
+def test_the_need_page_says_what_arrives_late(need, planner):
+    page = client_for(planner).get(f"/needs/{need.pk}/").content.decode()
+    assert '<td class="num" data-part="covered">50</td>' in page
+    assert '<td class="num" data-part="late">10</td>' in page
+    assert "10 of the planned units arrive after the required-by date" in page
+    assert "planned late 10" in page  # the bar's label
+
+
+def test_without_an_adopted_plan_nothing_is_covered(need, coordinator):
+    Plan.objects.filter(state=PlanState.ADOPTED).update(state=PlanState.SUPERSEDED)
+    assert parts(coverage_for([need], coordinator)[need.pk]) == (0, 0, 15, 10, 75)
+    page = client_for(coordinator).get(f"/needs/{need.pk}/").content.decode()
+    assert "No plan has been adopted yet" in page and "coverage-late" not in page
