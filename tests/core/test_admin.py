@@ -177,3 +177,41 @@ def test_the_administrator_lists_and_opens_accounts(coordinator):
     listing = client.get("/admin/parties/user/")
     assert listing.status_code == 200 and coordinator.username in listing.content.decode()
     assert client.get(f"/admin/parties/user/{coordinator.pk}/change/").status_code == 200
+
+
+def test_a_list_column_names_no_record_the_reader_may_not_see(donor, coordinator):
+    """Issue 14: the pledge list's need column named needs the reader may not see. Every
+    column that points to a controlled record shows it only to those who see it."""
+    from tests.factories import HubFactory, ItemTypeFactory, PledgeFactory, RouteFactory
+
+    hidden = NeedFactory(release_all_donors=False,
+                         item_type=ItemTypeFactory(name="Secret radar"))
+    seen = NeedFactory(item_type=ItemTypeFactory(name="Open mortar"))
+    for need in (hidden, seen):  # the pledges' own item names neither need
+        PledgeFactory(owner=donor.organisation, need=need, item_type=ItemTypeFactory())
+    page = signed_in(donor).get("/admin/pledges/pledge/").content.decode()
+    assert "Open mortar" in page and f"Need {seen.pk}:" in page
+    assert "Secret radar" not in page and f"Need {hidden.pk}:" not in page
+    assert "not shown" in page
+    page = signed_in(coordinator).get("/admin/pledges/pledge/").content.decode()
+    assert "Secret radar" in page and "Open mortar" in page
+    # The same for any such column: a route's hub the reader may not see.
+    secret_hub = HubFactory(name="Hub Hidden", release_all_donors=False,
+                            release_coordinator=False)
+    RouteFactory(hub=secret_hub, owner=donor.organisation, release_all_donors=True)
+    for name in ("Hub Open", "Hub Two"):
+        RouteFactory(hub=HubFactory(name=name, release_all_donors=True), release_all_donors=True)
+    page = signed_in(donor).get("/admin/logistics/route/").content.decode()
+    assert "Hub Open" in page and "By hub" in page
+    assert "Hub Hidden" not in page and "not shown" in page  # nor in the filter by hub
+
+
+def test_a_form_offers_only_records_the_writer_may_see(coordinator_org):
+    from tests.factories import HubFactory
+
+    writer = UserFactory(organisation=coordinator_org, roles=[Role.COORDINATOR],
+                         clearance=2, is_staff=True)  # RESTRICTED
+    HubFactory(name="Hub Cleared", classification=2)
+    HubFactory(name="Hub Above", classification=3)  # CONFIDENTIAL
+    page = signed_in(writer).get("/admin/logistics/route/add/").content.decode()
+    assert "Hub Cleared" in page and "Hub Above" not in page

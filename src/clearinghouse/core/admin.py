@@ -5,14 +5,14 @@ from typing import Any
 
 import rules
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
-from clearinghouse.security.models import require_visible
+from clearinghouse.security.models import Controlled, require_visible, visible_reference
 from clearinghouse.security.roles import above_clearance
 
 from .lifecycle import save_versioned
@@ -48,6 +48,29 @@ class VersionedForm(forms.ModelForm):
         return data
 
 
+def _shown_if_visible(name: str, label: str) -> Callable[[Model], Any]:
+    @admin.display(description=label, ordering=f"shown_{name}_id")
+    def column(row: Model) -> Any:
+        return getattr(row, name) if getattr(row, f"shown_{name}_id", None) else "not shown"
+
+    return column
+
+
+class VisibleRelatedFilter(admin.RelatedFieldListFilter):
+    """A filter by a controlled record offers only those the reader sees."""
+
+    def field_choices(self, field, request, model_admin) -> list[tuple[Any, str]]:
+        visible = field.related_model.objects.visible_to(request.user).values("pk")
+        return field.get_choices(
+            include_blank=False, limit_choices_to={"pk__in": visible},
+            ordering=self.field_admin_ordering(field, request, model_admin))
+
+
+def _controls(field: Any) -> bool:
+    return bool(field.is_relation and field.related_model
+                and issubclass(field.related_model, Controlled))
+
+
 class VisibleAdmin(SimpleHistoryAdmin):
     """Lists only what ``visible_to(user)`` allows and asks `rules` for every permission.
 
@@ -62,13 +85,44 @@ class VisibleAdmin(SimpleHistoryAdmin):
         if "get_queryset" in vars(cls):
             raise TypeError(f"{cls.__name__}: the admin reads through visible_to(user) alone.")
 
+    def __init__(self, model: type[Model], admin_site: admin.AdminSite) -> None:
+        super().__init__(model, admin_site)
+        fields = {f.name: f for f in model._meta.fields}
+        self.list_filter = tuple(
+            (name, VisibleRelatedFilter)
+            if isinstance(name, str) and name in fields and _controls(fields[name]) else name
+            for name in self.list_filter)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest,
+                                 **kwargs: Any) -> forms.Field | None:
+        if _controls(db_field):  # a form offers only the records its writer sees
+            kwargs["queryset"] = db_field.related_model.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_form(self, request: HttpRequest, obj: Model | None = None, change: bool = False,
                  **kwargs: Any) -> type[forms.ModelForm]:
         form = super().get_form(request, obj, change, **kwargs)
         return type(form.__name__, (form,), {"writer": request.user})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return require_visible(self.model.objects.visible_to(request.user), request.user)
+        rows = require_visible(self.model.objects.visible_to(request.user), request.user)
+        # A column pointing to a controlled record shows it only where the reader sees it.
+        return rows.annotate(**{
+            f"shown_{name}_id": visible_reference(f"{name}_id", target, request.user)
+            for name, target in self._controlled_columns()
+        })
+
+    def _controlled_columns(self) -> list[tuple[str, type[Controlled]]]:
+        """The list's columns that are foreign keys to controlled records."""
+        fields = {f.name: f for f in self.opts.fields}
+        return [(name, fields[name].related_model) for name in self.list_display
+                if isinstance(name, str) and name in fields and _controls(fields[name])]
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        masked = {name: _shown_if_visible(name, self.opts.get_field(name).verbose_name)
+                  for name, _ in self._controlled_columns()}
+        return [masked.get(name, name) if isinstance(name, str) else name
+                for name in super().get_list_display(request)]
 
     def _allowed(self, request, action, obj=None) -> bool:
         opts = self.opts
