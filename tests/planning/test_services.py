@@ -152,6 +152,19 @@ def test_stale_version_and_what_if_cannot_be_adopted(world, django_capture_on_co
         services.adopt_plan(world.deu_rep, plan, plan.version)
 
 
+def test_a_what_if_of_a_plan_with_the_longest_name_is_named_within_its_column(
+        world, django_capture_on_commit_callbacks):
+    """Issue 14, "every input within what storage holds": "What if: " and a 150-character
+    name made 159 characters, refused by PostgreSQL (a 500), kept whole by SQLite."""
+    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
+    Plan.objects.filter(pk=plan.pk).update(name="N" * 150)
+    plan.refresh_from_db()
+    what_if = services.run_what_if(world.coordinator, plan,
+                                   [{"kind": "withdraw_donor", "donor": "POL"}])
+    stored = Plan.objects.get(pk=what_if.pk).name
+    assert len(stored) == 150 and stored.startswith("What if: NNN") and stored.endswith("…")
+
+
 def test_shipped_allocations_are_fixed_in_later_plans(world, django_capture_on_commit_callbacks):
     plan = solved(world.coordinator, django_capture_on_commit_callbacks)
     services.adopt_plan(world.coordinator, plan, plan.version)

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
 
+def fitted(model: type[Model], field: str, text: str) -> str:
+    """``text`` made by the system (not typed by a user, whose input is refused when too long)
+    cut to fit ``field``'s column, marked with an ellipsis where cut."""
+    most = model._meta.get_field(field).max_length
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def require(user: AbstractBaseUser, perm: str, obj: Model | None = None) -> None:
     """Refuse unless ``user`` holds ``perm`` (on ``obj``) under the rules of rules.py.
 

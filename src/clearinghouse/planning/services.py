@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.lifecycle import save_versioned, transition, transition_all
-from clearinghouse.core.services import require
+from clearinghouse.core.services import fitted, require
 from clearinghouse.needs.models import NEED_LIFECYCLE, Need, NeedState
 from clearinghouse.parties.models import User
 from clearinghouse.pledges.models import PLEDGE_LIFECYCLE, Pledge, PledgeState
@@ -65,7 +65,8 @@ def run_what_if(user: User, base: Plan, changes: list, name: str = "") -> Plan:
         raise DomainError("base", "A what-if starts from a solved plan.")
     instance = apply_changes(base.instance, changes)
     plan = Plan.objects.create(
-        owner=user.organisation, name=name or f"What if: {base.name}", kind=PlanKind.WHAT_IF,
+        owner=user.organisation, name=name or fitted(Plan, "name", f"What if: {base.name}"),
+        kind=PlanKind.WHAT_IF,
         base=base, changes=changes, start_date=base.start_date, horizon_weeks=base.horizon_weeks,
         time_limit_s=base.time_limit_s, gap_target=base.gap_target, instance=instance,
         fingerprint=base.fingerprint, created_by=user,

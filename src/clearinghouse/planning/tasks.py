@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from clearinghouse.core.lifecycle import transition
+from clearinghouse.core.services import fitted
 from clearinghouse.logistics.models import Hub
 
 from .models import PLAN_LIFECYCLE, Allocation, Gap, Plan, PlanState
@@ -40,7 +41,7 @@ FAILED_SOLVE = ("The solve failed on an internal error; nothing was stored. The 
 
 
 def _progress(plan_id: int, phase: str, percent: int) -> None:
-    Plan.objects.filter(pk=plan_id).update(phase=phase, progress=percent)
+    Plan.objects.filter(pk=plan_id).update(phase=fitted(Plan, "phase", phase), progress=percent)
 
 
 class Heartbeat(threading.Thread):
@@ -195,5 +196,5 @@ def store_plan(plan_id: int, doc: dict, stats: dict, attempt: int | None = None)
         coverage=doc["coverage"], bound=doc["bound"], lp_bound=doc.get("lp_bound"),
         gap=doc.get("gap"), greedy_value=doc.get("greedy_value"), seconds=doc.get("seconds"),
         stats=stats, finished_at=timezone.now(),
-        note="; ".join(filter(None, (plan.note, doc.get("note", ""))))[:300],
+        note=fitted(Plan, "note", "; ".join(filter(None, (plan.note, doc.get("note", ""))))),
     )
