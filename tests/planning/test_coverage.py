@@ -3,41 +3,23 @@ date and after, then the goods pledges no plan uses yet, each over what the read
 (DESIGN.md, rule 5). Issue 14, finding 13: the recipient's bar counted only the pledges it may
 see, so a need its state called covered showed "covered 0, missing 2 of 2"."""
 
-from datetime import date
-from decimal import Decimal
-
 import pytest
 
-from clearinghouse.planning.models import Allocation, Plan, PlanState
+from clearinghouse.planning.models import Plan, PlanState
 from clearinghouse.planning.queries import coverage_for
 from clearinghouse.pledges.models import PledgeState
 from clearinghouse.security.roles import Classification
 from tests.conftest import client_for
-from tests.factories import HubFactory, NeedFactory, PledgeFactory
+from tests.factories import NeedFactory, PlanFactory, PledgeFactory, allocate
 
 pytestmark = pytest.mark.django_db
 
 
-def make_plan(owner, user, state) -> Plan:
-    return Plan.objects.create(owner=owner, name=f"Plan {state}", state=state,
-                               start_date=date(2026, 1, 5), instance={}, created_by=user)
-
-
-def allocate(plan, pledge, need, quantity, on_time=True) -> Allocation:
-    return Allocation.objects.create(
-        plan=plan, pledge=pledge, need=need, hub=HUB["hub"], ship_week=2,
-        arrival_week=3 if on_time else 30, quantity=quantity, value=1.0, on_time=on_time)
-
-
-HUB = {}
-
-
 @pytest.fixture
 def need(recipient, coordinator, donor_org, other_donor):
-    HUB["hub"] = HubFactory()
     need = NeedFactory(owner=recipient, quantity=100)
-    adopted = make_plan(coordinator.organisation, coordinator, PlanState.ADOPTED)
-    old = make_plan(coordinator.organisation, coordinator, PlanState.SUPERSEDED)
+    adopted = PlanFactory(owner=coordinator.organisation, state=PlanState.ADOPTED)
+    old = PlanFactory(owner=coordinator.organisation, state=PlanState.SUPERSEDED)
 
     def pledge(owner, qty, state=PledgeState.ALLOCATED, **kw):
         return PledgeFactory(owner=owner, need=need, item_type=need.item_type, quantity=qty,
@@ -46,11 +28,11 @@ def need(recipient, coordinator, donor_org, other_donor):
     ours = pledge(donor_org, 40)
     theirs = pledge(other_donor.organisation, 20)
     secret = pledge(other_donor.organisation, 5, classification=Classification.CONFIDENTIAL)
-    allocate(adopted, ours, need, 30)
-    allocate(adopted, ours, need, Decimal("10.0000001"), on_time=False)  # solver noise
-    allocate(adopted, theirs, need, 20)
-    allocate(adopted, secret, need, 5)
-    allocate(old, theirs, need, 50)  # a superseded plan covers nothing
+    allocate(ours, quantity=30, plan=adopted)
+    allocate(ours, quantity=10.0000001, on_time=False, plan=adopted)  # solver noise
+    allocate(theirs, plan=adopted)
+    allocate(secret, plan=adopted)
+    allocate(theirs, quantity=50, plan=old)  # a superseded plan covers nothing
     pledge(donor_org, 15, PledgeState.ACCEPTED)
     pledge(other_donor.organisation, 10, PledgeState.OFFERED)
     pledge(donor_org, 99, PledgeState.WITHDRAWN)
@@ -92,3 +74,21 @@ def test_without_an_adopted_plan_nothing_is_covered(need, coordinator):
     assert parts(coverage_for([need], coordinator)[need.pk]) == (0, 0, 15, 10, 75)
     page = client_for(coordinator).get(f"/needs/{need.pk}/").content.decode()
     assert "No plan has been adopted yet" in page and "coverage-late" not in page
+
+
+def test_what_is_counted_raises_the_banner(recipient, planner, donor_org):
+    """A COALITION need that the plan covers from a RESTRICTED pledge the recipient may not
+    see: its coverage counts that pledge's units, so the pages showing it are RESTRICTED."""
+    from tests.conftest import banner
+
+    need = NeedFactory(owner=recipient, quantity=4, classification=Classification.COALITION)
+    hidden = PledgeFactory(owner=donor_org, need=need, item_type=need.item_type, quantity=4,
+                           release_recipient=False, state=PledgeState.ALLOCATED)
+    reader = client_for(planner)
+    assert banner(reader.get(f"/needs/{need.pk}/")) == Classification.COALITION
+    assert banner(reader.get("/")) == Classification.COALITION
+    allocate(hidden)
+    page = reader.get(f"/needs/{need.pk}/")
+    assert '<td class="num" data-part="covered">4</td>' in page.content.decode()
+    assert banner(page) == Classification.RESTRICTED
+    assert banner(reader.get("/")) == Classification.RESTRICTED

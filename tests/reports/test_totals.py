@@ -153,8 +153,13 @@ def seen(user, **filters):
 
 
 def pledge_level(user, needs) -> int:
-    levels = Pledge.objects.visible_to(user).filter(
-        need__in=[n.pk for n in needs], kind__in=GOODS).values_list("classification", flat=True)
+    """The highest classification of the goods pledges counted and of the pledges the adopted
+    plan's counted allocations come from."""
+    pks = [n.pk for n in needs]
+    levels = [*Pledge.objects.visible_to(user).filter(need__in=pks, kind__in=GOODS)
+              .values_list("classification", flat=True),
+              *(a.pledge.classification for a in Allocation.objects.visible_to(user)
+                .filter(plan__state=PlanState.ADOPTED, need__in=pks).select_related("pledge"))]
     return max(levels, default=Classification.PUBLIC)
 
 

@@ -17,7 +17,7 @@ allocations and how much of their movement, which gaps and how much of a gap's r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     PositiveSmallIntegerField,
     Q,
@@ -42,6 +43,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 
+from clearinghouse.core.panels import tallied
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import User
 from clearinghouse.pledges.models import Pledge, SupplierOffer
@@ -152,13 +154,15 @@ UNITS = DecimalField(max_digits=15, decimal_places=3)
 class Coverage:
     """A need's coverage as one reader sees it, in the order its parts fill the need: what the
     adopted plan brings by the required-by date (``covered``) and after it (``late``: it covers
-    nothing), then the goods pledges no plan uses yet (``accepted``, and offered: ``pledged``)."""
+    nothing), then the goods pledges no plan uses yet (``accepted``, and offered: ``pledged``).
+    ``level``: the highest classification of the pledges and funds counted (None: none)."""
 
     quantity: Decimal
     covered: Decimal
     late: Decimal
     accepted: Decimal
     pledged: Decimal
+    level: int | None = field(default=None, compare=False)
 
     @property
     def missing(self) -> Decimal:
@@ -177,13 +181,15 @@ def planned_by_need(
 ) -> QuerySet[Allocation, dict]:
     """What the adopted plan brings each need, over the allocations ``user`` sees (DESIGN.md,
     rule 5): a ``values()`` queryset of ``need_id``, ``covered`` (arriving by the required-by
-    date) and ``late`` (NULL where none). ``needs``: need ids or a queryset of them."""
+    date) and ``late`` (NULL where none), and ``level``, the highest classification of the
+    pledges and funds they come from. ``needs``: need ids or a queryset of them."""
     rows = Allocation.objects.visible_to(user).filter(plan__state=PlanState.ADOPTED)
     if needs is not None:
         rows = rows.filter(need__in=needs)
     return rows.order_by().values("need_id").annotate(
         covered=Sum(Cast("quantity", UNITS), filter=Q(on_time=True)),
         late=Sum(Cast("quantity", UNITS), filter=Q(on_time=False)),
+        level=Max(Coalesce("pledge__classification", "fund__classification")),
     )
 
 
@@ -199,19 +205,26 @@ def coverage_for(needs: Iterable[Need], user: User) -> dict[int, Coverage]:
     def part(found: dict, pk: int, name: str) -> Decimal:
         return Decimal(found.get(pk, {}).get(name) or 0).quantize(Decimal("0.001"))
 
+    def level(pk: int) -> int | None:
+        levels = [f[pk]["level"] for f in (planned, pledged) if f.get(pk, {}).get("level")]
+        return max(levels, default=None)
+
     return {
         n.pk: Coverage(
             quantity=n.quantity, covered=part(planned, n.pk, "covered"),
             late=part(planned, n.pk, "late"), accepted=part(pledged, n.pk, "accepted"),
-            pledged=part(pledged, n.pk, "pledged"),
+            pledged=part(pledged, n.pk, "pledged"), level=level(n.pk),
         )
         for n in needs
     }
 
 
 def need_coverage(need: Need, user: User) -> dict:
-    """The need page's coverage bar and numbers, as ``user`` sees them."""
-    return {"coverage": coverage_for([need], user)[need.pk], "adopted": adopted_plan()}
+    """The need page's coverage bar and numbers, as ``user`` sees them (shown at the level of
+    what they count)."""
+    coverage = coverage_for([need], user)[need.pk]
+    return {"coverage": coverage, "adopted": adopted_plan(),
+            "shown": tallied({"highest": coverage.level})}
 
 
 def need_planned(need: Need, user: User) -> dict:

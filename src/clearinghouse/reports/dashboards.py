@@ -235,7 +235,7 @@ def recipient_page(user: User) -> dict:
         "need_states": states,
         "need_total": total,
         "create_url": page_url("needs:create"),
-        "level": max(level, highest(groups, "pledge_level")),
+        "level": max(level, highest(groups, "pledge_level", "plan_level")),
     }
 
 
@@ -304,7 +304,7 @@ def donor_page(user: User) -> dict:
     for r in rows:
         r.pledge_url = f"{create}?need={r.need.pk}"
     level = max(
-        pledge_level, highest(groups, "pledge_level", "gap_level"),
+        pledge_level, highest(groups, "pledge_level", "plan_level", "gap_level"),
         max((s.classification for s in positions), default=Classification.PUBLIC),
     )
     return {
@@ -372,7 +372,7 @@ def coordinator_page(user: User) -> dict:
             r.missing_value = r.coverage.missing * r.unit_value
     level = max(
         validate_stats["level"] or 0, accept_stats["level"] or 0,
-        highest(groups, "pledge_level", "level"),
+        highest(groups, "pledge_level", "plan_level", "level"),
     )
     return {
         "validate": validate,

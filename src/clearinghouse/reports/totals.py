@@ -50,7 +50,7 @@ SELECT c.*,
 FROM (
   SELECT n.*, COALESCE(a.covered, 0) AS covered, COALESCE(a.late, 0) AS late,
     COALESCE(p.accepted, 0) AS accepted, COALESCE(p.pledged, 0) AS pledged,
-    p.level AS pledge_level
+    p.level AS pledge_level, a.level AS plan_level
   FROM ({{needs}}) n LEFT JOIN ({{planned}}) a ON a.need_id = n.pk
     LEFT JOIN ({{pledges}}) p ON p.need_id = n.pk
 ) c
@@ -129,7 +129,8 @@ class NeedCoverage:
         """Per group of ``keys`` (columns): count, quantity and the capped parts summed
         (``upto_*``), ``gaps`` (needs missing something) and their value (``gaps_value``, where
         a unit value is known), the highest classification of the needs (``level``), of those
-        missing something (``gap_level``) and of the pledges counted (``pledge_level``)."""
+        missing something (``gap_level``), of the pledges counted (``pledge_level``) and of the
+        pledges and funds of the allocations counted (``plan_level``)."""
         per_need, params = self._sql(self.needs)
         group = ", ".join(connection.ops.quote_name(k) for k in keys)
         value = (f"SUM(CASE WHEN {GAP} THEN {MISSING_VALUE} END)"
@@ -140,7 +141,7 @@ class NeedCoverage:
           SUM(upto_pledged) AS upto_pledged, SUM(CASE WHEN {GAP} THEN 1 ELSE 0 END) AS gaps,
           {value} AS gaps_value, MAX(classification) AS level,
           MAX(CASE WHEN {GAP} THEN classification END) AS gap_level,
-          MAX(pledge_level) AS pledge_level
+          MAX(pledge_level) AS pledge_level, MAX(plan_level) AS plan_level
         FROM ({per_need}) t GROUP BY {group}"""
         rows = self._fetch(sql, params)
         numbers = ("quantity", "upto_covered", "upto_late", "upto_accepted", "upto_pledged",
