@@ -225,6 +225,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ClassificationEnum": "clearinghouse.security.roles.Classification",
+        "NeedStateEnum": "clearinghouse.needs.models.NeedState",
         "PlanKindEnum": "clearinghouse.planning.models.PlanKind",
         "PlanRuleKindEnum": "clearinghouse.planning.models.RuleKind",
     },

@@ -92,3 +92,27 @@ def test_what_is_counted_raises_the_banner(recipient, planner, donor_org):
     assert '<td class="num" data-part="covered">4</td>' in page.content.decode()
     assert banner(page) == Classification.RESTRICTED
     assert banner(reader.get("/")) == Classification.RESTRICTED
+
+
+def test_the_api_gives_each_reader_the_coverage_it_may_see(need, coordinator, planner, donor,
+                                                           api):
+    def read(user, url):
+        api.force_authenticate(user)
+        reply = api.get(url)
+        assert reply.status_code == 200, reply.content
+        return reply.json()
+
+    row = read(planner, f"/api/coverage/{need.pk}/")
+    assert {k: row[k] for k in ("need", "quantity", "covered", "late", "accepted", "pledged",
+                                "missing")} == {"need": need.pk, "quantity": 100, "covered": 50,
+                                                "late": 10, "accepted": 0, "pledged": 0,
+                                                "missing": 40}
+    assert row["classification"] == Classification.RESTRICTED  # the pledges counted
+    listed = read(donor, "/api/coverage/?state=" + need.state)["results"]
+    assert [(r["need"], r["covered"], r["accepted"]) for r in listed] == [(need.pk, 30, 15)]
+    assert read(coordinator, f"/api/coverage/{need.pk}/")["covered"] == 55
+    # A need the reader may not see is absent, as from /api/needs/.
+    hidden = NeedFactory(release_all_donors=False)
+    api.force_authenticate(donor)
+    assert api.get(f"/api/coverage/{hidden.pk}/").status_code == 404
+    assert hidden.pk not in [r["need"] for r in read(donor, "/api/coverage/")["results"]]

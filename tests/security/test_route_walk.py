@@ -18,6 +18,7 @@ from ..core import test_web as core_web
 from ..needs import test_views as need_views
 from ..parties import test_sign_in, test_tokens
 from ..planning import test_api as plan_api
+from ..planning import test_coverage
 from ..planning import test_tasks as plan_tasks
 from ..planning import test_views as plan_views
 from ..pledges import test_views as pledge_views
@@ -70,6 +71,8 @@ ROUTES = {
     "plan-allocations": test_planning_matrix.test_allocations,
     "plan-gaps": test_planning_matrix.test_gaps,
     "ask-list": plan_api.test_ask_list_for_everyone_over_the_needs_they_see,
+    **{f"coverage-{a}": test_coverage.test_the_api_gives_each_reader_the_coverage_it_may_see
+       for a in ("list", "detail")},
     **{f"{r}-{a}": test_permission_matrix for r in (
         "organisation", "region", "capabilityarea", "capabilitycoalition",
         "compatibilityfamily", "itemtype") for a in ("list", "detail", "history")},

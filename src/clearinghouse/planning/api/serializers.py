@@ -7,17 +7,17 @@ Masking happens on data the views annotate (``figures_shown``, ``movement_visibl
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clearinghouse.core.api import VisibleRelatedField
-from clearinghouse.needs.models import Need
+from clearinghouse.needs.models import Need, NeedState
 from clearinghouse.pledges.models import Pledge
 
 from ..models import Allocation, Gap, Plan, PlanRule, RuleKind
-from ..queries import reasons_for, sees_everything
+from ..queries import Coverage, reasons_for, sees_everything
 
 ANONYMOUS = "anonymous"
 
@@ -232,3 +232,40 @@ class NewPlanRuleSerializer(serializers.Serializer):
         if missing:
             raise serializers.ValidationError(missing)
         return attrs
+
+
+UNITS = {"max_digits": 15, "decimal_places": 3, "coerce_to_string": False, "read_only": True}
+
+
+class NeedCoverage(NamedTuple):
+    need: Need
+    coverage: Coverage
+
+
+class NeedCoverageSerializer(serializers.Serializer):
+    """A need's coverage as the reader sees it (docs/planning.md, "Coverage")."""
+
+    need = serializers.IntegerField(source="need.pk", read_only=True)
+    state = serializers.ChoiceField(source="need.state", choices=NeedState.choices, read_only=True)
+    required_by = serializers.DateField(source="need.required_by", read_only=True)
+    quantity = serializers.DecimalField(source="coverage.quantity", **UNITS)
+    covered = serializers.DecimalField(
+        source="coverage.covered", **UNITS,
+        help_text="Units the adopted plan brings by the required-by date.")
+    late = serializers.DecimalField(
+        source="coverage.late", **UNITS,
+        help_text="Units the adopted plan brings after the required-by date: they cover nothing.")
+    accepted = serializers.DecimalField(
+        source="coverage.accepted", **UNITS,
+        help_text="Goods pledges accepted, used by no plan yet.")
+    pledged = serializers.DecimalField(
+        source="coverage.pledged", **UNITS, help_text="Goods pledges offered, not yet accepted.")
+    missing = serializers.DecimalField(source="coverage.missing", **UNITS)
+    classification = serializers.IntegerField(
+        read_only=True, help_text="The highest classification of the need and of the records "
+                                  "counted: the level of this answer.")
+
+    def to_representation(self, row: NeedCoverage) -> dict[str, Any]:
+        data = super().to_representation(row)
+        data["classification"] = max(row.need.classification, row.coverage.level or 0)
+        return data

@@ -8,6 +8,7 @@ from . import views
 router = SimpleRouter()
 router.register("plans", views.PlanViewSet, basename="plan")
 router.register("plan-rules", views.PlanRuleViewSet, basename="planrule")
+router.register("coverage", views.CoverageViewSet, basename="coverage")
 
 urlpatterns = [
     path("plans/<int:plan_pk>/allocations/",

@@ -23,6 +23,7 @@ from clearinghouse.core.api import (
 )
 from clearinghouse.core.history import history_entries
 from clearinghouse.core.views import visible_or_404
+from clearinghouse.needs.filtersets import NeedFilterSet
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import Organisation
 from clearinghouse.pledges.models import Pledge
@@ -36,6 +37,7 @@ from ..queries import (
     LARGE,
     allocations_for,
     ask_plan,
+    coverage_for,
     gaps_for,
     plans_for,
     sees_everything,
@@ -44,6 +46,8 @@ from .serializers import (
     AllocationSerializer,
     ComparisonSerializer,
     GapSerializer,
+    NeedCoverage,
+    NeedCoverageSerializer,
     NewPlanRuleSerializer,
     PlanRuleSerializer,
     PlanSerializer,
@@ -283,3 +287,28 @@ class PlanRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
         rule = services.lift_rule(request.user, self.get_object(), expected_version(request))
         body = PlanRuleSerializer(self.reload(rule), context=self.get_serializer_context()).data
         return Response(body)
+
+
+class CoverageViewSet(Restricted, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):
+    """How covered each need you see is: what the adopted plan brings it by its required-by
+    date and after, the pledges no plan uses yet, and what is missing, each counted over what
+    you may see (docs/planning.md, "Coverage"). Filters as ``/api/needs/``; the id is the
+    need's."""
+
+    model = Need
+    serializer_class = NeedCoverageSerializer
+    filterset_class = NeedFilterSet
+
+    def get_queryset(self) -> QuerySet[Need]:
+        return Need.objects.visible_to(self.request.user).order_by("priority", "required_by",
+                                                                   "id")
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> NeedCoverageSerializer:
+        if args:  # a need or a page of them: each with its coverage, in one read
+            many = kwargs.get("many", False)
+            needs = list(args[0]) if many else [args[0]]
+            found = coverage_for(needs, self.request.user)
+            rows = [NeedCoverage(n, found[n.pk]) for n in needs]
+            args = (rows if many else rows[0], *args[1:])
+        return super().get_serializer(*args, **kwargs)
