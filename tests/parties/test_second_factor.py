@@ -265,6 +265,39 @@ def test_the_token_endpoint_asks_a_coordinator_for_the_code(chief):
     assert token(chief, otp=codes[0]).status_code == 400
 
 
+def with_key(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def test_a_key_given_for_the_password_alone_stops_working_when_a_code_is_required(
+        settings, chief):
+    old = token(chief).json()["token"]  # the demo: the password alone
+    assert with_key(old).get("/api/needs/").status_code == 200
+    settings.CLEARINGHOUSE_REQUIRE_2FA = True  # the deployment turns production on
+    refused = with_key(old).get("/api/needs/")
+    assert refused.status_code in (401, 403) and "second factor" in refused.json()["detail"]
+    app, _ = enrolled(chief)
+    new = token(chief, otp=code(app)).json()["token"]
+    assert with_key(new).get("/api/needs/").status_code == 200
+    # Keys made by a caller who passed both steps pass too: with such a key, or in a session
+    # that entered its code.
+    made = with_key(new).post("/api/tokens/", {"name": "nightly"}, format="json")
+    assert made.status_code == 201
+    assert with_key(made.json()["token"]).get("/api/needs/").status_code == 200
+    session = signed_in(chief)
+    verify(session, code(app, ahead=1))
+    made = session.post("/api/tokens/", {"name": "laptop"}, content_type="application/json")
+    assert made.status_code == 201
+    assert with_key(made.json()["token"]).get("/api/needs/").status_code == 200
+    listed = {t["name"]: t["second_factor"] for t in
+              with_key(new).get("/api/tokens/").json()["results"]}
+    assert listed == {"signed in with a password": False,
+                      "signed in with a password and a code": True,
+                      "nightly": True, "laptop": True}
+
+
 def test_wrong_codes_count_toward_the_lockout_on_every_path(settings, chief):
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # the lockout alone here; the wait is tested above
     app, _ = enrolled(chief)

@@ -72,11 +72,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     and revoke it; no page shows a key, which only its owner saw, once."""
 
     list_display = ("start", "user", "name", "created_at", "expires_at", "last_used_at",
-                    "revoked_at")
-    list_filter = ("revoked_at",)
+                    "revoked_at", "second_factor")
+    list_filter = ("revoked_at", "second_factor")
     search_fields = ("user__username", "name", "start")
     readonly_fields = ("user", "name", "start", "created_at", "expires_at", "last_used_at",
-                       "revoked_at")
+                       "revoked_at", "second_factor")
     actions = ["revoke"]
 
     def _administrator(self, request: HttpRequest) -> bool:

@@ -39,7 +39,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
         fields = ("id", "name", "start", "created_at", "expires_at", "last_used_at",
-                  "revoked_at")
+                  "revoked_at", "second_factor")
 
 
 class MakeTokenSerializer(serializers.Serializer):
@@ -78,6 +78,7 @@ class SignInSerializer(AuthTokenSerializer):
             check = sf.check_code(user, code, self.context.get("request"))
             if check.device is None:
                 raise serializers.ValidationError({"otp": [check.problem]}, code="otp")
+            attrs["second_factor"] = True
         elif sf.required_for(user):
             raise serializers.ValidationError(
                 {"otp": ["Your account must have a second factor: sign in on the site and set "

@@ -59,9 +59,22 @@ class TokenView(APIView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         form = SignInSerializer(data=request.data, context={"request": request._request})
         form.is_valid(raise_exception=True)
-        token, key = ApiToken.issue(form.validated_data["user"], "signed in with a password")
+        second = form.validated_data.get("second_factor", False)
+        token, key = ApiToken.issue(
+            form.validated_data["user"],
+            "signed in with a password and a code" if second else "signed in with a password",
+            second_factor=second)
         return Response(NewTokenSerializer({"token": key, "id": token.pk,
                                             "expires_at": token.expires_at}).data)
+
+
+def _second_factor(request: Request) -> bool:
+    """Whether the caller passed a second factor: its key was given for one, or its session
+    entered one. A key made now inherits it."""
+    if isinstance(request.auth, ApiToken):
+        return request.auth.second_factor
+    verified = getattr(request._request.user, "is_verified", None)
+    return bool(verified and verified())
 
 
 class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
@@ -79,7 +92,8 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
     def create(self, request: Request) -> Response:
         form = MakeTokenSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        token, key = ApiToken.issue(request.user, **form.validated_data)
+        token, key = ApiToken.issue(request.user, **form.validated_data,
+                                    second_factor=_second_factor(request))
         return Response(NewTokenSerializer({"token": key, "id": token.pk,
                                             "expires_at": token.expires_at}).data, status=201)
 
