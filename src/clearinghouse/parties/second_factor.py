@@ -202,7 +202,8 @@ def remove(user: AbstractBaseUser) -> None:
 
 # The pages a session may reach while it owes its second factor: signing in and out, and the
 # step it owes. Other pages send it to that step; the API answers 403.
-SIGN_IN = {"login", "logout", "api-token", "rest_framework:login", "rest_framework:logout"}
+SIGN_IN = {"login", "logout", "admin:login", "admin:logout", "api-token", "rest_framework:login",
+           "rest_framework:logout"}
 OPEN = {VERIFY: SIGN_IN | {"accounts:verify"},
         ENROL: SIGN_IN | {"accounts:two-factor", "accounts:enrol"}}
 REFUSAL = {
