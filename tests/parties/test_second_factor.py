@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -171,6 +172,16 @@ def test_after_the_password_a_wrong_code_is_refused_and_the_right_one_lets_in(ch
     assert 'href="/pledges/"' in client.get("/").content.decode()  # the navigation is back
     # A code is good once: the same six digits do not sign in a second session.
     assert "That code is not right" in verify(signed_in(chief), code(app)).content.decode()
+
+
+def test_the_wait_grows_with_each_wrong_code_and_is_said_in_plain_words(chief):
+    app, _ = enrolled(chief)
+    client = signed_in(chief)
+    TOTPDevice.objects.filter(pk=app.pk).update(throttling_failure_count=15,
+                                                throttling_failure_timestamp=timezone.now())
+    reply = verify(client, code(app))  # right, but 2^14 seconds too early
+    assert "Too many wrong codes: wait 5 hours and try again." in reply.content.decode()
+    assert sent_to(client.get("/pledges/")) == "/accounts/verify/"
 
 
 @pytest.mark.usefixtures("required")

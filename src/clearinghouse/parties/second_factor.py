@@ -103,6 +103,16 @@ def _wait(device: Device) -> int:
     return max(1, math.ceil(left))
 
 
+def _in_words(seconds: int) -> str:
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= 2 * size:
+            seconds, name = math.ceil(seconds / size), unit
+            break
+    else:
+        name = "second"
+    return f"{seconds} {name}{'s' * (seconds > 1)}"
+
+
 def check_code(user: AbstractBaseUser, code: str, request: HttpRequest | None,
                device: TOTPDevice | None = None) -> Check:
     """Whether ``code`` is the current code of the user's app or one of its unused recovery
@@ -120,8 +130,7 @@ def check_code(user: AbstractBaseUser, code: str, request: HttpRequest | None,
     for candidate in candidates:
         wait = _wait(candidate)
         if wait:
-            return Check(None, f"Too many wrong codes: wait {wait} second{'s' * (wait > 1)} "
-                               "and try again.")
+            return Check(None, f"Too many wrong codes: wait {_in_words(wait)} and try again.")
         with transaction.atomic():  # locked: one code verifies once, even at the same moment
             locked = type(candidate).objects.select_for_update().get(pk=candidate.pk)
             if locked.verify_token(code):
@@ -129,6 +138,9 @@ def check_code(user: AbstractBaseUser, code: str, request: HttpRequest | None,
     if request is not None:
         user_login_failed.send(sender=__name__, request=request,
                                credentials={"username": user.get_username()})
+    if device is not None:
+        return Check(None, "That code is not right. Enter the six digits your app shows now "
+                           "(if it is right, check that your phone's clock is).")
     return Check(None, "That code is not right, or was used already. Enter the six digits your "
                        "app shows now, or one of your recovery codes.")
 
