@@ -34,6 +34,17 @@ def test_debug_is_off_unless_a_developer_asks_and_never_in_production(tmp_path):
                   ).stdout.split()[0] == "False"
 
 
+def test_two_step_sign_in_is_required_in_production_and_off_in_the_embedded_default(tmp_path):
+    show = "import clearinghouse.settings as s; print(s.CLEARINGHOUSE_REQUIRE_2FA)"
+    production = {"CLEARINGHOUSE_PRODUCTION": "1", "CLEARINGHOUSE_SECRET_KEY": KEY,
+                  "CLEARINGHOUSE_ALLOWED_HOSTS": "ch.example"}
+    assert python(show, tmp_path).stdout.strip() == "False"
+    assert python(show, tmp_path, CLEARINGHOUSE_REQUIRE_2FA="1").stdout.strip() == "True"
+    assert python(show, tmp_path, **production).stdout.strip() == "True"
+    assert python(show, tmp_path, CLEARINGHOUSE_REQUIRE_2FA="0", **production
+                  ).stdout.strip() == "True"  # production cannot turn it off
+
+
 def test_the_embedded_default_makes_a_secret_key_once_and_keeps_it(tmp_path):
     first = python(SHOW, tmp_path).stdout.split()[1]
     assert len(first) >= 50 and python(SHOW, tmp_path).stdout.split()[1] == first

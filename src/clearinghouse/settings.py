@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clearinghouse.security",
     "clearinghouse.parties",
     "clearinghouse.catalogue",
@@ -88,7 +91,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session entered a second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A session that owes its second factor reaches only the sign-in pages (parties).
+    "clearinghouse.parties.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "clearinghouse.core.web.NoStoreMiddleware",
@@ -165,6 +172,16 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# A second factor (TOTP, with recovery codes) is required of coordinators and administrators
+# (parties/second_factor.py): always in production, and wherever CLEARINGHOUSE_REQUIRE_2FA=1;
+# the embedded demo leaves it off. Anyone who set one up is asked for it in any case.
+CLEARINGHOUSE_REQUIRE_2FA = (
+    PRODUCTION or os.environ.get("CLEARINGHOUSE_REQUIRE_2FA", "0") == "1"
+)
+OTP_TOTP_ISSUER = "Clearinghouse"
+# The admin never shows a device's secret key (its pages for devices are not registered).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

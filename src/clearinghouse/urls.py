@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("clearinghouse.reports.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("clearinghouse.parties.accounts_urls")),
     path("display/", toggle_large_type, name="display"),
     path("needs/", include("clearinghouse.needs.urls")),
     path("pledges/", include("clearinghouse.pledges.urls")),

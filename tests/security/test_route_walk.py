@@ -16,6 +16,7 @@ from .. import test_settings
 from ..core import test_api as core_api
 from ..core import test_web as core_web
 from ..needs import test_views as need_views
+from ..parties import test_second_factor as two_step
 from ..parties import test_sign_in, test_tokens
 from ..planning import test_api as plan_api
 from ..planning import test_coverage
@@ -35,6 +36,12 @@ ROUTES = {
     "start": test_settings.test_no_answer_is_kept_by_a_browser_or_a_proxy,
     "login": test_sign_in.test_wrong_passwords_lock_the_account_on_every_path,
     "logout": core_web,
+    # Each user's own second factor: no record of anyone else's is reachable.
+    "accounts:verify": two_step,
+    "accounts:two-factor": two_step,
+    "accounts:enrol": two_step,
+    "accounts:recovery-codes": two_step.test_new_recovery_codes_replace_the_old,
+    "accounts:remove": two_step.test_removing_the_second_factor_asks_for_a_code,
     "display": core_web,
     "needs:list": test_pages_matrix.test_list_pages_and_exports,
     "needs:export": test_pages_matrix.test_list_pages_and_exports,

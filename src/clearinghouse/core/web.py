@@ -40,11 +40,14 @@ NAVIGATION = (
 
 
 def page(request: HttpRequest) -> dict:
-    """Context processor: navigation for the user's roles, display mode, banner default."""
+    """Context processor: navigation for the user's roles, display mode, banner default. A
+    session that still owes its second factor (parties.second_factor) is shown no navigation:
+    it may reach only that step."""
     user = request.user
+    owed = getattr(request, "second_factor_owed", None)
     items = [
         (label, name) for label, name, roles in NAVIGATION
-        if user.is_authenticated and (not roles or has_role(user, *roles))
+        if user.is_authenticated and not owed and (not roles or has_role(user, *roles))
     ]
     return {
         "navigation": items,

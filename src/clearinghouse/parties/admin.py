@@ -3,11 +3,21 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clearinghouse.core.admin import VisibleAdmin
 from clearinghouse.security.roles import Role
 
+from . import second_factor
 from .models import ApiToken, Organisation, Region, User
+
+# django-otp's own pages for devices would show secret keys and recovery codes, and let an
+# administrator make a device for someone else: the user admin's action below removes a lost
+# one instead, and its owner sets up a new one.
+for device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device):
+        admin.site.unregister(device)
 
 
 @admin.register(Region)
@@ -39,11 +49,21 @@ class UserAdmin(DjangoUserAdmin, VisibleAdmin):
         *DjangoUserAdmin.fieldsets,
         ("Clearinghouse", {"fields": ("organisation", "roles", "clearance")}),
     )
+    actions = ["remove_second_factor"]
 
     def save_model(
         self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool
     ) -> None:
         obj.save()
+
+    @admin.action(description="Remove two-step sign-in (lost phone and recovery codes)",
+                  permissions=["change"])
+    def remove_second_factor(self, request: HttpRequest, queryset) -> None:
+        for user in queryset:
+            second_factor.remove(user)
+        self.message_user(request, f"Two-step sign-in removed from {queryset.count()} "
+                                   "account(s): each signs in with its password and sets it "
+                                   "up again.")
 
 
 @admin.register(ApiToken)
@@ -52,11 +72,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     and revoke it; no page shows a key, which only its owner saw, once."""
 
     list_display = ("start", "user", "name", "created_at", "expires_at", "last_used_at",
-                    "revoked_at")
-    list_filter = ("revoked_at",)
+                    "revoked_at", "second_factor")
+    list_filter = ("revoked_at", "second_factor")
     search_fields = ("user__username", "name", "start")
     readonly_fields = ("user", "name", "start", "created_at", "expires_at", "last_used_at",
-                       "revoked_at")
+                       "revoked_at", "second_factor")
     actions = ["revoke"]
 
     def _administrator(self, request: HttpRequest) -> bool:

@@ -192,6 +192,10 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    second_factor = models.BooleanField(
+        default=False, editable=False,
+        help_text="Given for a second factor (a code) as well as the password: an account that "
+                  "must have one (coordinators, administrators, in production) uses no other key.")
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -203,12 +207,14 @@ class ApiToken(models.Model):
         return f"{self.start}… ({self.user})"
 
     @classmethod
-    def issue(cls, user, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
-        """A new token for ``user`` and its key, which is not kept: show it once."""
+    def issue(cls, user, name: str = "", days: int | None = None,
+              second_factor: bool = False) -> tuple[ApiToken, str]:
+        """A new token for ``user`` and its key, which is not kept: show it once.
+        ``second_factor``: given for a code of the user's second factor as well."""
         key = PREFIX + secrets.token_urlsafe(32)
         days = days or settings.CLEARINGHOUSE_TOKEN_DAYS
         token = cls.objects.create(user=user, name=name, start=key[:SHOWN],
-                                   key_digest=digest(key),
+                                   key_digest=digest(key), second_factor=second_factor,
                                    expires_at=timezone.now() + timedelta(days=days))
         return token, key
 

@@ -1,7 +1,11 @@
 """How the API shows organisations, regions and the signed-in user."""
 
-from rest_framework import serializers
+from typing import Any
 
+from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+
+from .. import second_factor as sf
 from ..models import ApiToken, Organisation, Region, User
 
 
@@ -35,7 +39,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
         fields = ("id", "name", "start", "created_at", "expires_at", "last_used_at",
-                  "revoked_at")
+                  "revoked_at", "second_factor")
 
 
 class MakeTokenSerializer(serializers.Serializer):
@@ -51,3 +55,32 @@ class NewTokenSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     token = serializers.CharField()
     expires_at = serializers.DateTimeField()
+
+
+class SignInSerializer(AuthTokenSerializer):
+    """The API's sign-in: the password, and the code of the user's second factor when the user
+    has one or must have one (``otp``: the app's six digits or a recovery code)."""
+
+    otp = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, max_length=32, label="Code",
+        help_text="The six digits of your authenticator app, or a recovery code: required "
+                  "once your account has two-step sign-in, and always of coordinators and "
+                  "administrators in production.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        user, code = attrs["user"], attrs.get("otp", "")
+        if sf.has_second_factor(user):
+            if not code:
+                raise serializers.ValidationError(
+                    {"otp": ["Enter the code of your second factor (otp): the six digits your "
+                             "authenticator app shows, or a recovery code."]}, code="otp")
+            check = sf.check_code(user, code, self.context.get("request"))
+            if check.device is None:
+                raise serializers.ValidationError({"otp": [check.problem]}, code="otp")
+            attrs["second_factor"] = True
+        elif sf.required_for(user):
+            raise serializers.ValidationError(
+                {"otp": ["Your account must have a second factor: sign in on the site and set "
+                         "it up at /accounts/two-factor/ first."]}, code="otp")
+        return attrs

@@ -3,7 +3,6 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import api_view
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -22,6 +21,7 @@ from .serializers import (
     NewTokenSerializer,
     OrganisationSerializer,
     RegionSerializer,
+    SignInSerializer,
 )
 
 
@@ -45,22 +45,36 @@ def me(request: Request) -> Response:
 
 
 class TokenView(APIView):
-    """``POST username, password`` → a new API key, shown this once (only its digest is kept),
+    """``POST username, password`` (and ``otp``, the code of the user's second factor, when the
+    user has one or must have one) → a new API key, shown this once (only its digest is kept),
     valid ``CLEARINGHOUSE_TOKEN_DAYS``. Signs in with Django's own request, so that an account
-    locked after failed sign-ins answers 429 here as on every other path; and limits the rate
-    per address."""
+    locked after failed sign-ins (or wrong codes) answers 429 here as on every other path; and
+    limits the rate per address."""
 
     throttle_classes = [AnonRateThrottle]
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=AuthTokenSerializer, responses={200: NewTokenSerializer})
+    @extend_schema(request=SignInSerializer, responses={200: NewTokenSerializer})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        form = AuthTokenSerializer(data=request.data, context={"request": request._request})
+        form = SignInSerializer(data=request.data, context={"request": request._request})
         form.is_valid(raise_exception=True)
-        token, key = ApiToken.issue(form.validated_data["user"], "signed in with a password")
+        second = form.validated_data.get("second_factor", False)
+        token, key = ApiToken.issue(
+            form.validated_data["user"],
+            "signed in with a password and a code" if second else "signed in with a password",
+            second_factor=second)
         return Response(NewTokenSerializer({"token": key, "id": token.pk,
                                             "expires_at": token.expires_at}).data)
+
+
+def _second_factor(request: Request) -> bool:
+    """Whether the caller passed a second factor: its key was given for one, or its session
+    entered one. A key made now inherits it."""
+    if isinstance(request.auth, ApiToken):
+        return request.auth.second_factor
+    verified = getattr(request._request.user, "is_verified", None)
+    return bool(verified and verified())
 
 
 class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
@@ -78,7 +92,8 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
     def create(self, request: Request) -> Response:
         form = MakeTokenSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        token, key = ApiToken.issue(request.user, **form.validated_data)
+        token, key = ApiToken.issue(request.user, **form.validated_data,
+                                    second_factor=_second_factor(request))
         return Response(NewTokenSerializer({"token": key, "id": token.pk,
                                             "expires_at": token.expires_at}).data, status=201)
 
