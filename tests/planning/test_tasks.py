@@ -81,6 +81,32 @@ def test_a_solving_worker_renews_its_lease(queued, monkeypatch):
     assert Plan.objects.get(pk=queued.pk).state == PlanState.SOLVED
 
 
+def test_a_heartbeat_that_fails_once_beats_again(queued, monkeypatch):
+    """A beat refused by the database ("database table is locked", seen on SQLite under load)
+    ended the heartbeat thread: the lease would lapse and another worker take the plan."""
+    from django.db import DatabaseError
+
+    monkeypatch.setattr(tasks, "HEARTBEAT", timedelta(seconds=0.05))
+    plan = killed(queued, 1, timedelta(seconds=30))
+    real, calls = tasks._beat, []
+
+    def locked_once(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise DatabaseError("database table is locked")
+        return real(*args)
+
+    monkeypatch.setattr(tasks, "_beat", locked_once)
+    beating = tasks.Heartbeat(plan.pk, 1)
+    beating.start()
+    deadline = time.monotonic() + 10
+    while len(calls) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    beating.stop()
+    assert len(calls) >= 3
+    assert Plan.objects.get(pk=plan.pk).heartbeat_at > plan.heartbeat_at
+
+
 def test_a_coordinator_cancels_a_queued_plan_and_the_worker_skips_it(world, queued, api):
     assert api.as_(world.deu_rep).post(f"/api/plans/{queued.pk}/cancel/").status_code == 404
     reply = api.as_(world.coordinator).post(f"/api/plans/{queued.pk}/cancel/",

@@ -17,7 +17,7 @@ import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -55,8 +55,12 @@ class Heartbeat(threading.Thread):
     def run(self) -> None:
         try:
             while not self.done.wait(HEARTBEAT.total_seconds()):
-                if not _beat(self.plan_id, self.attempt):
-                    return
+                try:
+                    if not _beat(self.plan_id, self.attempt):
+                        return
+                except DatabaseError:  # a beat missed (locked, reconnecting): try the next
+                    log.warning("plan %s: a heartbeat failed", self.plan_id, exc_info=True)
+                    connection.close()
         finally:
             connection.close()  # this thread's own connection
 
