@@ -1,11 +1,10 @@
 from django.db.models import Count, QuerySet, Sum
-from drf_spectacular.utils import extend_schema
-from rest_framework.decorators import action
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clearinghouse.core.api import DomainViewSet, lifecycle_actions
-from clearinghouse.core.summary import GroupSerializer, summarise
+from clearinghouse.core.summary import GroupSerializer, summarise, summary_action
 
 from .. import queries, services
 from ..filtersets import NeedFilterSet
@@ -19,6 +18,10 @@ GROUPS = {
     "area": ("item_type__area__code", "family__area__code"),
     "item_type": ("item_type__name", "family__name"),
 }
+
+
+class NeedGroupSerializer(GroupSerializer):
+    total_quantity = serializers.FloatField(allow_null=True)
 
 
 class NeedViewSet(DomainViewSet):
@@ -35,8 +38,7 @@ class NeedViewSet(DomainViewSet):
     def get_queryset(self) -> QuerySet[Need]:
         return super().get_queryset().prefetch_related("released_to")
 
-    @extend_schema(responses=GroupSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @summary_action(GROUPS, NeedGroupSerializer)
     def summary(self, request: Request) -> Response:
         """Counts and quantities of the visible, filtered needs, grouped by ``group_by``."""
         rows = self.filter_queryset(self.get_queryset())
