@@ -47,5 +47,7 @@ def summarise(rows: QuerySet, request: Request, groups: dict[str, tuple[str, str
     names = (labels or {}).get(group_by)
     mapping = names([r["key"] for r in found]) if names else {}
     for row in found:
-        row["label"] = mapping.get(row["key"], None if names else row["key"])
+        # A label is text: the key's name where ``labels`` names it, else the key as text.
+        default = None if names or row["key"] is None else str(row["key"])
+        row["label"] = mapping.get(row["key"], default)
     return found

@@ -8,7 +8,7 @@ from clearinghouse.core.summary import GroupSerializer, summarise, summary_actio
 
 from .. import queries, services
 from ..filtersets import NeedFilterSet
-from ..models import NEED_LIFECYCLE, Need
+from ..models import NEED_LIFECYCLE, Need, Priority
 from .serializers import NeedSerializer
 
 GROUPS = {
@@ -18,6 +18,10 @@ GROUPS = {
     "area": ("item_type__area__code", "family__area__code"),
     "item_type": ("item_type__name", "family__name"),
 }
+
+
+def priority_names(keys: list) -> dict:
+    return {k: Priority(k).label for k in keys if k is not None}
 
 
 class NeedGroupSerializer(GroupSerializer):
@@ -44,7 +48,7 @@ class NeedViewSet(DomainViewSet):
         rows = self.filter_queryset(self.get_queryset())
         return Response(summarise(rows, request, GROUPS, measures={
             "count": Count("id"), "total_quantity": Sum("quantity"),
-        }))
+        }, labels={"priority": priority_names}))
 
 
 lifecycle_actions(NeedViewSet, NEED_LIFECYCLE, services.act_on_need, NeedSerializer)
