@@ -171,7 +171,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The page for people, a JSON refusal with Retry-After for the API (its schema says so).
+AXES_LOCKOUT_CALLABLE = "clearinghouse.parties.lockout.lockout_response"
 
 # A second factor (TOTP, with recovery codes) is required of coordinators and administrators
 # (parties/second_factor.py): always in production, and wherever CLEARINGHOUSE_REQUIRE_2FA=1;
@@ -215,7 +216,7 @@ REST_FRAMEWORK = {
     # Sorting is declared in each filterset (`ordering`), never on arbitrary fields: sorting
     # by an undeclared field could reveal an anonymous donor.
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "clearinghouse.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "clearinghouse.core.api.exception_handler",
     # Rate limits per client: signed-in users by account, anonymous callers (the token
     # endpoint) by address; over the limit answers 429 with Retry-After.

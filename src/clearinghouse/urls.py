@@ -25,6 +25,9 @@ router = DefaultRouter()
 for app in API_APPS:
     router.registry.extend(app.router.registry)
 
+# An address no route matches answers JSON under /api/, as the API's schema documents.
+handler404 = "clearinghouse.core.api.not_found"
+
 urlpatterns = [
     path("", include("clearinghouse.reports.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

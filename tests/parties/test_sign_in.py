@@ -49,6 +49,15 @@ def test_wrong_passwords_lock_the_account_on_every_path(member, sign_in):
         assert other(PASSWORD).status_code == 429
 
 
+def test_a_locked_sign_in_answers_the_api_in_json_with_retry_after(member):
+    for _ in range(5):
+        token("wrong")
+    reply = token(PASSWORD)
+    assert reply.status_code == 429 and int(reply["Retry-After"]) > 0
+    assert "paused" in reply.json()["detail"]  # the refusal the API's schema documents
+    assert page(PASSWORD)["Content-Type"].startswith("text/html")  # people get the page
+
+
 def test_the_right_password_before_the_limit_signs_in_and_starts_the_count_again(member):
     for _ in range(4):
         page("wrong")

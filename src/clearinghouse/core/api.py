@@ -6,6 +6,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -19,6 +21,10 @@ from clearinghouse.security.models import require_visible
 from .errors import IllegalTransition, StaleEdit
 from .history import history_entries
 from .lifecycle import StateMachine
+
+# The history of one record is one whole array: no pages, and the list's filters do not apply
+# (they would hide the record itself).
+HISTORY_ACTION = {"filter_backends": [], "pagination_class": None}
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -49,6 +55,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, DjangoPermissionDenied):
         return Response({"detail": str(exc) or "Permission denied."}, status=403)
     return drf_exception_handler(exc, context)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 404 for an address no route matches (``/api/needs/0.5/``): under ``/api/`` the
+    JSON refusal the schema documents, elsewhere the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
 
 
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
@@ -105,7 +119,7 @@ class VisibleViewSet(Restricted, viewsets.GenericViewSet):
         return {}
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], **HISTORY_ACTION)
     def history(self, request: Request, pk: str | None = None) -> Response:
         """Every change of the record: who, when, before and after."""
         record = self.get_object()

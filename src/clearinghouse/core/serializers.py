@@ -3,6 +3,7 @@
 from typing import Any
 
 import rules
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import serializers
 
 from clearinghouse.security.roles import Classification
@@ -11,6 +12,28 @@ CONTROL_FIELDS = (
     "classification", "release_coordinator", "release_recipient", "release_all_donors",
     "released_to",
 )
+
+
+MANY = (serializers.ManyRelatedField, serializers.ListSerializer, serializers.ListField)
+
+
+class MaskingSerializer(serializers.Serializer):
+    """A serializer that blanks fields a reader may not see names them in ``masked``: the
+    schema (``core.schema``) then documents them as nullable in answers, and ``blank`` refuses
+    to blank any other, so the two cannot drift apart. A field of many values is blanked to
+    an empty list, which its schema allows already."""
+
+    masked: tuple[str, ...] = ()
+
+    def blank(self, data: dict[str, Any], names: Any) -> dict[str, Any]:
+        for name in names:
+            if name not in self.masked:
+                raise ImproperlyConfigured(
+                    f"{type(self).__name__} blanks {name!r}, which is not in its `masked`: the "
+                    "schema would say it is never null.")
+            if name in data:
+                data[name] = [] if isinstance(self.fields[name], MANY) else None
+        return data
 
 
 class VersionedSerializer(serializers.ModelSerializer):

@@ -4,7 +4,9 @@ from collections.abc import Callable
 
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
@@ -13,6 +15,22 @@ class GroupSerializer(serializers.Serializer):
     key = serializers.JSONField(allow_null=True)
     label = serializers.CharField(allow_null=True)
     count = serializers.IntegerField()
+
+
+def summary_action(groups: dict[str, tuple[str, str | None]],
+                   serializer: type[GroupSerializer]) -> Callable:
+    """``GET /summary/``: one whole array of groups (never paged; the list's filters apply),
+    grouped by ``group_by``, one of ``groups`` (the first by default)."""
+    parameter = OpenApiParameter(
+        "group_by", str, enum=list(groups), default=next(iter(groups)),
+        description="What to group the visible, filtered records by.",
+    )
+
+    def decorate(method: Callable) -> Callable:
+        method = action(detail=False, methods=["get"], pagination_class=None)(method)
+        return extend_schema(responses=serializer(many=True), parameters=[parameter])(method)
+
+    return decorate
 
 
 def summarise(rows: QuerySet, request: Request, groups: dict[str, tuple[str, str | None]],
@@ -29,5 +47,7 @@ def summarise(rows: QuerySet, request: Request, groups: dict[str, tuple[str, str
     names = (labels or {}).get(group_by)
     mapping = names([r["key"] for r in found]) if names else {}
     for row in found:
-        row["label"] = mapping.get(row["key"], None if names else row["key"])
+        # A label is text: the key's name where ``labels`` names it, else the key as text.
+        default = None if names or row["key"] is None else str(row["key"])
+        row["label"] = mapping.get(row["key"], default)
     return found

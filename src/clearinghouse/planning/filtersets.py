@@ -9,6 +9,8 @@ reveal movement data either.
 
 import django_filters as df
 
+from clearinghouse.core.filters import IdFilter
+
 from .models import Allocation, Gap, Plan, PlanKind, PlanRule, PlanState, RuleKind
 
 
@@ -23,11 +25,11 @@ class PlanFilterSet(df.FilterSet):
 
 
 class AllocationFilterSet(df.FilterSet):
-    need = df.NumberFilter(field_name="shown_need_id", label="Need")
-    pledge = df.NumberFilter(field_name="shown_pledge_id", label="Pledge")
-    fund = df.NumberFilter(field_name="shown_fund_id", label="Fund")
-    donor = df.NumberFilter(field_name="shown_donor_id", label="Donor")
-    hub = df.NumberFilter(field_name="shown_hub_id", label="Hub (where you see movement)")
+    need = IdFilter(field_name="shown_need_id", label="Need")
+    pledge = IdFilter(field_name="shown_pledge_id", label="Pledge")
+    fund = IdFilter(field_name="shown_fund_id", label="Fund")
+    donor = IdFilter(field_name="shown_donor_id", label="Donor")
+    hub = IdFilter(field_name="shown_hub_id", label="Hub (where you see movement)")
     fixed = df.BooleanFilter(field_name="shown_fixed", label="Fixed (where you see movement)")
 
     class Meta:
@@ -36,7 +38,7 @@ class AllocationFilterSet(df.FilterSet):
 
 
 class GapFilterSet(df.FilterSet):
-    need = df.NumberFilter(field_name="need_id", label="Need")
+    need = IdFilter(field_name="need_id", label="Need")
     ordering = df.OrderingFilter(fields=(("need_id", "need"), ("missing", "missing"),
                                          ("late", "late")))
 
@@ -48,8 +50,8 @@ class GapFilterSet(df.FilterSet):
 class PlanRuleFilterSet(df.FilterSet):
     kind = df.ChoiceFilter(choices=RuleKind.choices)
     active = df.BooleanFilter()
-    pledge = df.NumberFilter(field_name="shown_pledge_id", label="Pledge")
-    need = df.NumberFilter(field_name="shown_need_id", label="Need")
+    pledge = IdFilter(field_name="shown_pledge_id", label="Pledge")
+    need = IdFilter(field_name="shown_need_id", label="Need")
     ordering = df.OrderingFilter(fields=("id",))
 
     class Meta:

@@ -8,6 +8,7 @@ import django_filters as df
 from django.db.models import Q, QuerySet
 
 from clearinghouse.catalogue.models import CapabilityArea, ItemType
+from clearinghouse.core.filters import IdFilter
 from clearinghouse.parties.models import Organisation
 
 from .models import BackfillOrder, Pledge, PledgeKind, PledgeState, StockPosition
@@ -25,7 +26,7 @@ class PledgeFilterSet(df.FilterSet):
     area = df.ModelChoiceFilter(
         queryset=CapabilityArea.objects.all(), to_field_name="code", field_name="item_type__area"
     )
-    need = df.NumberFilter(field_name="shown_need_id", label="Need")
+    need = IdFilter(field_name="shown_need_id", label="Need")
     free = df.BooleanFilter(
         field_name="shown_need_id", lookup_expr="isnull", label="Free (no need you can see)"
     )

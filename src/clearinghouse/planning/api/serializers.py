@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clearinghouse.core.api import VisibleRelatedField
+from clearinghouse.core.serializers import MaskingSerializer
 from clearinghouse.needs.models import Need, NeedState
 from clearinghouse.pledges.models import Pledge
 
@@ -26,7 +27,7 @@ THIN_FIELDS = ("id", "name", "kind", "state", "start_date", "horizon_weeks", "ad
                "version", "figures_shown")
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(MaskingSerializer, serializers.ModelSerializer):
     figures_shown = serializers.BooleanField(
         read_only=True, help_text="False where you see the plan thin: its figures are null."
     )
@@ -48,13 +49,16 @@ class PlanSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
+    # Everything but the thin fields is blanked for a reader who sees the plan thin.
+    masked = tuple(f for f in Meta.fields if f not in THIN_FIELDS)
+
     def get_base(self, plan: Plan) -> int | None:
         return getattr(plan, "shown_base_id", plan.base_id)
 
     def to_representation(self, plan: Plan) -> dict[str, Any]:
         data = super().to_representation(plan)
         if not getattr(plan, "figures_shown", False):
-            data = {k: (v if k in THIN_FIELDS else None) for k, v in data.items()}
+            self.blank(data, self.masked)
         return data
 
 

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clearinghouse.core.api import (
+    HISTORY_ACTION,
     ActionSerializer,
     HistoryEntrySerializer,
     Restricted,
@@ -139,7 +140,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewS
         return Response(compare(base, other, visible_needs=needs))
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], **HISTORY_ACTION)
     def history(self, request: Request, pk: str | None = None) -> Response:
         """Every change of the plan (its figures too): for those who see it in full."""
         plan = visible_or_404(Plan.objects.visible_to(request.user).defer(*LARGE),

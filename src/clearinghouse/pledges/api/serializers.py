@@ -8,6 +8,7 @@ from clearinghouse.core.serializers import (
     CONTROL_FIELDS,
     ControlledSerializer,
     LifecycleSerializer,
+    MaskingSerializer,
     VersionedSerializer,
 )
 from clearinghouse.needs.models import Need
@@ -18,7 +19,7 @@ from ..models import DONOR_REVEALING, PLEDGE_LIFECYCLE, BackfillOrder, Pledge, S
 ANONYMOUS = "anonymous"
 
 
-class PledgeSerializer(LifecycleSerializer):
+class PledgeSerializer(MaskingSerializer, LifecycleSerializer):
     donor = serializers.SerializerMethodField(help_text="Null where the donor is anonymous to you.")
     donor_name = serializers.SerializerMethodField()
     need = VisibleRelatedField(queryset=Need.objects.all(), required=False, allow_null=True)
@@ -28,7 +29,9 @@ class PledgeSerializer(LifecycleSerializer):
     allowed_regions = serializers.SlugRelatedField(
         slug_field="code", queryset=Region.objects.all(), many=True, required=False
     )
-    value_eur = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    value_eur = serializers.DecimalField(
+        max_digits=18, decimal_places=2, read_only=True, allow_null=True,
+        help_text="Quantity times the item's unit value, or the amount; null for training.")
     below_target = serializers.BooleanField(
         source="shown_below_target", read_only=True, allow_null=True,
         help_text="The pledge takes its donor's stock below the capability-target minimum; "
@@ -38,6 +41,7 @@ class PledgeSerializer(LifecycleSerializer):
         allow_null=True, help_text="By how much; null where not below, or not yours to see.")
     machine = PLEDGE_LIFECYCLE
     app_label = "pledges"
+    masked = ("need", "stock_position", *DONOR_REVEALING)
 
     class Meta:
         model = Pledge
@@ -64,14 +68,10 @@ class PledgeSerializer(LifecycleSerializer):
     def to_representation(self, pledge: Pledge) -> dict[str, Any]:
         data = super().to_representation(pledge)
         # References to records the caller cannot see are shown as empty.
-        for field in ("need", "stock_position"):
-            shown = getattr(pledge, f"shown_{field}_id", getattr(pledge, f"{field}_id"))
-            if shown is None:
-                data[field] = None
+        self.blank(data, [f for f in ("need", "stock_position")
+                          if getattr(pledge, f"shown_{f}_id", getattr(pledge, f"{f}_id")) is None])
         if self._donor_hidden(pledge):
-            for field in DONOR_REVEALING:
-                if field in data:
-                    data[field] = [] if field == "released_to" else None
+            self.blank(data, [f for f in DONOR_REVEALING if f in data])
         return data
 
 

@@ -1,12 +1,11 @@
 from django.db.models import Count, DecimalField, F, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from drf_spectacular.utils import extend_schema
-from rest_framework.decorators import action
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clearinghouse.core.api import DomainViewSet, lifecycle_actions
-from clearinghouse.core.summary import GroupSerializer, summarise
+from clearinghouse.core.summary import GroupSerializer, summarise, summary_action
 from clearinghouse.parties.models import Organisation
 
 from .. import queries, services
@@ -41,6 +40,11 @@ def donor_names(keys: list) -> dict:
     return {k: names.get(k, ANONYMOUS) for k in keys}
 
 
+class PledgeGroupSerializer(GroupSerializer):
+    total_quantity = serializers.FloatField(allow_null=True)
+    total_value_eur = serializers.FloatField(allow_null=True)
+
+
 class PledgeViewSet(DomainViewSet):
     """Pledges; an anonymous donor stays anonymous in lists, filters, sorts, counts and history."""
 
@@ -59,8 +63,7 @@ class PledgeViewSet(DomainViewSet):
     def history_masks(self, pledge: Pledge) -> dict:
         return history_masks(self.request.user, pledge)
 
-    @extend_schema(responses=GroupSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @summary_action(GROUPS, PledgeGroupSerializer)
     def summary(self, request: Request) -> Response:
         """Counts, quantities and value in EUR of the visible, filtered pledges by ``group_by``."""
         rows = self.filter_queryset(self.get_queryset())
