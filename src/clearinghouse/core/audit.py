@@ -170,9 +170,10 @@ def _check(link: Any, expected: int, prev: str, prev_link: Any, entries: dict,
     links = link.__class__.objects.using(using)
     if link.seq != expected:
         after = f"after {name_link(prev_link)}" if prev_link else "at the start"
+        missing = (f"chain entry {expected} is" if link.seq == expected + 1
+                   else f"chain entries {expected} to {link.seq - 1} are")
         return Break("deleted", expected, (
-            f"Deleted: chain entries {expected} to {link.seq - 1} are missing, {after} and "
-            f"before {name_link(link)}."))
+            f"Deleted: {missing} missing, {after} and before {name_link(link)}."))
     if link.prev_hash != prev:
         followed = links.filter(hash=link.prev_hash).first()
         if followed is not None and followed.seq > link.seq:
