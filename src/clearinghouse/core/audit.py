@@ -23,6 +23,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 
 from .chain import (
@@ -97,8 +98,8 @@ KINDS = {"+": "created", "~": "changed", "-": "deleted"}
 def name_link(link: Any) -> str:
     """Chain entry 12: need #4, history entry 57 (changed 2026-12-06 18:40:00 UTC by
     ukr-planner)"""
-    model = link.content_type.model_class()
-    what = record_type(model, f"{link.content_type.app_label}.{link.content_type.model}")
+    ct = ContentType.objects.get_for_id(link.content_type_id)
+    what = record_type(ct.model_class(), f"{ct.app_label}.{ct.model}")
     when = (link.entry_date.strftime("%Y-%m-%d %H:%M:%S UTC") if link.entry_date
             else "date unknown")
     kind = KINDS.get(link.kind, "entry")
@@ -119,7 +120,9 @@ def _entries(links: list[Any], using: str) -> dict[tuple[int, int], models.Model
     kinds: dict[int, type[models.Model] | None] = {}
     for link in links:
         wanted.setdefault(link.content_type_id, []).append(link.entry_id)
-        kinds[link.content_type_id] = link.content_type.model_class()
+        if link.content_type_id not in kinds:
+            kinds[link.content_type_id] = ContentType.objects.get_for_id(
+                link.content_type_id).model_class()
     found: dict[tuple[int, int], models.Model] = {}
     for ct, ids in wanted.items():
         if kinds[ct] is None:
@@ -138,7 +141,7 @@ def verify(chunk: int = CHUNK, progress: Callable[[int, int], None] | None = Non
     total = head.seq if head else 0
     field_sets = {f.digest: f.names.split(",") if f.names else []
                   for f in tables.field_set.objects.using(using)}
-    links_of = tables.link.objects.using(using).select_related("content_type").order_by("seq")
+    links_of = tables.link.objects.using(using).order_by("seq")
     expected, prev, prev_link, done = 1, GENESIS, None, 0
     while True:
         links = list(links_of.filter(seq__gte=expected)[:chunk])
@@ -165,9 +168,12 @@ def verify(chunk: int = CHUNK, progress: Callable[[int, int], None] | None = Non
     return Walk(done, prev)
 
 
+def _links(link: Any, using: str) -> models.QuerySet:
+    return link.__class__.objects.using(using)
+
+
 def _check(link: Any, expected: int, prev: str, prev_link: Any, entries: dict,
            field_sets: dict[str, list[str]], using: str) -> Break | None:
-    links = link.__class__.objects.using(using)
     if link.seq != expected:
         after = f"after {name_link(prev_link)}" if prev_link else "at the start"
         missing = (f"chain entry {expected} is" if link.seq == expected + 1
@@ -175,7 +181,7 @@ def _check(link: Any, expected: int, prev: str, prev_link: Any, entries: dict,
         return Break("deleted", expected, (
             f"Deleted: {missing} missing, {after} and before {name_link(link)}."))
     if link.prev_hash != prev:
-        followed = links.filter(hash=link.prev_hash).first()
+        followed = _links(link, using).filter(hash=link.prev_hash).first()
         if followed is not None and followed.seq > link.seq:
             return Break("reordered", link.seq, (
                 f"Reordered: {name_link(link)} was written after {name_link(followed)} but "
@@ -192,7 +198,7 @@ def _check(link: Any, expected: int, prev: str, prev_link: Any, entries: dict,
     described = describe_entry(model, entry)
     if same and all(getattr(link, k) == v for k, v in described.items()):
         return None
-    following = links.filter(seq=link.seq + 1).first()
+    following = _links(link, using).filter(seq=link.seq + 1).first()
     if following is not None and following.prev_hash == prev:
         return Break("inserted", link.seq, (
             f"Inserted: {name_link(link)} is not part of the chain written (the entry after "
