@@ -75,6 +75,24 @@ def test_an_edit_is_found_whichever_field_and_the_first_one_is_named(needs):
     assert verify().broken.seq == link_of(first).seq
 
 
+def test_deleting_an_account_keeps_the_chain_but_nulling_a_user_breaks_it(needs):
+    """An account's deletion sets its entries' user to NULL (SET_NULL): not tampering. The
+    same NULL written over an existing user's entry is."""
+    author, other = UserFactory(), UserFactory()
+    for user in (author, other):
+        need = Need.objects.get(pk=needs[0].pk)
+        need._history_user = user
+        need.save()
+    written = HistoricalNeed.objects.get(history_user=author).pk
+    author.delete()
+    assert HistoricalNeed.objects.get(pk=written).history_user_id is None
+    assert verify().broken is None
+    entry = HistoricalNeed.objects.get(history_user=other)
+    HistoricalNeed.objects.filter(pk=entry.pk).update(history_user=None)
+    walk = verify()
+    assert walk.broken.kind == "edited" and walk.broken.seq == link_of(entry).seq
+
+
 def test_a_deleted_entry_is_named_as_deleted(needs):
     entry = HistoricalNeed.objects.filter(id=needs[1].pk).get()
     HistoricalNeed.objects.filter(pk=entry.pk).delete()

@@ -168,6 +168,11 @@ def verify(chunk: int = CHUNK, progress: Callable[[int, int], None] | None = Non
     return Walk(done, prev)
 
 
+def _user_deleted(entry: models.Model, link: Any) -> bool:
+    return (getattr(entry, "history_user_id", 0) is None and link.user_id is not None
+            and not get_user_model()._base_manager.filter(pk=link.user_id).exists())
+
+
 def _links(link: Any, using: str) -> models.QuerySet:
     return link.__class__.objects.using(using)
 
@@ -195,6 +200,11 @@ def _check(link: Any, expected: int, prev: str, prev_link: Any, entries: dict,
     model = type(entry)
     names = field_sets.get(link.field_set)
     same = names is not None and entry_hash(prev, payload(label(model), entry, names)) == link.hash
+    if not same and names is not None and _user_deleted(entry, link):
+        # Deleting an account sets its entries' user to NULL (SET_NULL): the entry is as
+        # written with the user its link names.
+        entry.history_user_id = link.user_id
+        same = entry_hash(prev, payload(label(model), entry, names)) == link.hash
     described = describe_entry(model, entry)
     if same and all(getattr(link, k) == v for k, v in described.items()):
         return None
