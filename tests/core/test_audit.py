@@ -146,6 +146,20 @@ def test_two_entries_swapped_are_named_as_reordered(needs):
     assert f"was written after chain entry {b.seq}:" in walk.summary()
 
 
+def test_the_last_entry_moved_out_of_the_numbering_is_found(needs):
+    last = ChainLink.objects.order_by("-seq").first()
+    ChainLink.objects.filter(pk=last.seq).update(seq=-last.seq)
+    ChainHead.objects.update(seq=last.seq - 1, hash=last.prev_hash)  # the head moved back too
+    walk = verify()
+    assert walk.broken.kind == "reordered" and walk.broken.seq == -last.seq
+
+
+def test_links_past_the_head_are_named_as_inserted(needs):
+    head = ChainHead.objects.get()
+    ChainHead.objects.update(seq=head.seq - 1)
+    assert verify().broken.kind == "inserted"
+
+
 def test_an_entry_written_around_the_chain_is_named_as_inserted(needs):
     forged = HistoricalNeed.objects.order_by("history_id").first()
     forged.pk = None

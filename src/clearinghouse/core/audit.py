@@ -155,6 +155,10 @@ def verify(chunk: int = CHUNK, progress: Callable[[int, int], None] | None = Non
             expected, prev, prev_link, done = link.seq + 1, link.hash, link, done + 1
         if progress:
             progress(done, max(total, done))
+    if head is not None and head.seq < done:
+        return Walk(done, prev, Break("inserted", head.seq + 1, (
+            f"Inserted: the chain goes on past its head (entry {head.seq}) to "
+            f"{name_link(prev_link)}.")))
     if head is not None and (head.seq != done or head.hash != prev):
         after = f"after {name_link(prev_link)}" if prev_link else "from the start"
         return Walk(done, prev, Break("deleted", done + 1, (
@@ -162,6 +166,10 @@ def verify(chunk: int = CHUNK, progress: Callable[[int, int], None] | None = Non
             f"the entries {after} are missing.")))
     if head is None and done:
         return Walk(done, prev, Break("deleted", None, "Deleted: the chain's head is missing."))
+    outside = tables.link.objects.using(using).filter(seq__lt=1).order_by("seq").first()
+    if outside is not None:  # the walk starts at 1: a link numbered below is out of the chain
+        return Walk(done, prev, Break("reordered", outside.seq, (
+            f"Reordered: {name_link(outside)} was moved out of the chain's numbering.")))
     stray = _outside_chain(tables, using)
     if stray:
         return Walk(done, prev, stray)
