@@ -50,7 +50,8 @@ def test_an_untouched_history_verifies_with_every_entry_in_one_chain(needs):
     seqs = list(ChainLink.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
     assert ChainHead.objects.get().seq == len(seqs)
-    assert walk.summary() == f"{walk.entries:,} entries, chain intact (head {walk.head_hash[:16]})"
+    assert walk.summary() == (f"{walk.entries:,} entries, chain intact "
+                              f"(head {walk.entries}:{walk.head_hash[:16]})")
     kinds = set(HistoricalNeed.objects.values_list("history_type", flat=True))
     assert kinds == {"+", "~", "-"}  # the deletion is an entry of the chain too
 
@@ -265,6 +266,24 @@ def test_the_command_exits_zero_with_a_summary_or_one_naming_the_break(needs, ca
         call_command("verify_audit", verbosity=0, chunk=2)
     assert exit_.value.code == 1
     assert capsys.readouterr().err.startswith("Edited: chain entry ")
+
+
+def test_a_head_recorded_earlier_catches_a_history_cut_short(needs, capsys):
+    """Cut the end off and move the head back: a valid, shorter chain, which only a head kept
+    outside the database can tell."""
+    call_command("verify_audit", verbosity=0)
+    recorded = capsys.readouterr().out.split("(head ")[1].rstrip(")\n")
+    seq = int(recorded.split(":")[0])
+    last = ChainLink.objects.get(seq=seq)
+    last.content_type.model_class()._base_manager.filter(pk=last.entry_id).delete()
+    last.delete()
+    ChainHead.objects.update(seq=seq - 1, hash=last.prev_hash)
+    assert verify().broken is None  # what is left is a valid chain
+    with pytest.raises(SystemExit):
+        call_command("verify_audit", verbosity=0, expect=recorded)
+    assert capsys.readouterr().err.startswith("Deleted or rewritten: the chain no longer holds")
+    NeedFactory()  # a later head descends from it
+    assert verify(expect=(seq - 1, last.prev_hash[:16])).broken is None
 
 
 def test_walking_in_small_chunks_finds_the_same(needs):

@@ -61,7 +61,8 @@ class Walk:
 
     def summary(self) -> str:
         if self.broken is None:
-            return f"{self.entries:,} entries, chain intact (head {self.head_hash[:16]})"
+            return (f"{self.entries:,} entries, chain intact (head {self.entries}:"
+                    f"{self.head_hash[:16]})")
         return self.broken.words
 
 
@@ -134,8 +135,21 @@ def _entries(links: list[Any], using: str) -> dict[tuple[int, int], models.Model
 
 
 def verify(chunk: int = CHUNK, progress: Callable[[int, int], None] | None = None,
-           using: str = DEFAULT_DB_ALIAS) -> Walk:
-    """Walk the whole chain; ``progress(done, total)`` after each chunk."""
+           using: str = DEFAULT_DB_ALIAS, expect: tuple[int, str] | None = None) -> Walk:
+    """Walk the whole chain; ``progress(done, total)`` after each chunk. ``expect`` is a head
+    recorded earlier (its entry and the start of its hash): the chain must still hold it."""
+    walk = _walk(chunk, progress, using)
+    if walk.broken is None and expect is not None:
+        seq, start = expect
+        kept = live_tables().link.objects.using(using).filter(seq=seq).first()
+        if kept is None or not kept.hash.startswith(start.lower()) or len(start) < 8:
+            walk.broken = Break("deleted", seq, (
+                f"Deleted or rewritten: the chain no longer holds the head recorded earlier "
+                f"({seq}:{start}); it is intact only from what was written since."))
+    return walk
+
+
+def _walk(chunk: int, progress: Callable[[int, int], None] | None, using: str) -> Walk:
     tables = live_tables()
     head = tables.head.objects.using(using).filter(pk=1).first()
     total = head.seq if head else 0
