@@ -155,6 +155,13 @@ def test_the_last_entry_moved_out_of_the_numbering_is_found(needs):
     assert walk.broken.kind == "reordered" and walk.broken.seq == -last.seq
 
 
+def test_a_head_deleted_by_hand_is_named_and_does_not_stop_writing(needs):
+    ChainHead.objects.all().delete()
+    assert verify().broken.words == "Deleted: the chain's head is missing."
+    NeedFactory()  # the next entry rebuilds the head at the last link, and follows it
+    assert verify().broken is None
+
+
 def test_links_past_the_head_are_named_as_inserted(needs):
     head = ChainHead.objects.get()
     ChainHead.objects.update(seq=head.seq - 1)
