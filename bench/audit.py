@@ -10,7 +10,9 @@ alternating rounds; the median round counts:
 
 - single saves: ``--saves`` needs edited and saved one by one, each its own transaction;
 - bulk update: every need moved in one ``bulk_update_with_history`` (the lifecycle's path);
-- bulk create: the demo loaded (``bulk_create_with_history``), at ``--scale``.
+- bulk create: the demo loaded (``bulk_create_with_history``), at ``--scale``;
+- API edits: each draft need edited by its planner through ``PATCH /api/needs/{id}/`` (the
+  whole request in-process: rules, validation, the versioned save, history).
 
 Then ``verify`` walks the chain the demo load wrote: entries per second. Queries per single save
 are counted too.
@@ -35,6 +37,7 @@ def setup(tmp: str) -> str:
     os.environ["CLEARINGHOUSE_VAR"] = tmp
     os.environ["DJANGO_SETTINGS_MODULE"] = "clearinghouse.settings"
     os.environ["CLEARINGHOUSE_DEBUG"] = "0"
+    os.environ["CLEARINGHOUSE_USER_RATE"] = "1000000/minute"  # the API edits, back to back
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         recreate(url)
@@ -84,6 +87,21 @@ def single_saves(ids: list[int]) -> float:
         need = Need.objects.get(pk=pk)
         need.justification = f"benchmark edit {n} {time.perf_counter()}"
         need.save()
+    return time.perf_counter() - started
+
+
+def api_edits(client, ids: list[int]) -> float:
+    """Each need edited through the API as its planner would (PATCH with the version read)."""
+    from clearinghouse.needs.models import Need
+
+    started = time.perf_counter()
+    for pk in ids:
+        version = Need.objects.filter(pk=pk).values_list("version", flat=True).get()
+        reply = client.patch(f"/api/needs/{pk}/", {"justification": f"edit {time.time()}",
+                                                   "version": version},
+                             content_type="application/json")
+        if reply.status_code != 200:
+            raise RuntimeError(f"PATCH need {pk}: {reply.status_code} {reply.content[:200]}")
     return time.perf_counter() - started
 
 
@@ -172,6 +190,18 @@ def run(args: argparse.Namespace, vendor: str) -> int:
                         lambda: bulk_update(ids)))
     rows.append(compare(f"single saves, {args.saves}", args.rounds,
                         lambda: single_saves(ids[:args.saves])))
+    from django.test import Client
+
+    from clearinghouse.needs.models import NeedState
+    from clearinghouse.parties.models import User
+
+    planner = User.objects.get(username="ukr-planner")
+    client = Client()
+    client.force_login(planner)
+    drafts = list(Need.objects.visible_to(planner).filter(state=NeedState.DRAFT)
+                  .values_list("pk", flat=True))
+    rows.append(compare(f"API edits, {len(drafts)} needs", args.rounds,
+                        lambda: api_edits(client, drafts)))
     with chain(False):
         off_queries = queries_per_save(ids[0])
     on_queries = queries_per_save(ids[0])
@@ -179,10 +209,12 @@ def run(args: argparse.Namespace, vendor: str) -> int:
     print(f"{'write path':<28}{'chain s':>10}{'baseline s':>12}{'ratio':>8}")
     for label, on, off in rows:
         print(f"{label:<28}{on:>10.3f}{off:>12.3f}{on / off:>8.2f}")
-    single = rows[-1]
+    single, api = rows[-2], rows[-1]
     print(f"single save: {single[1] / args.saves * 1000:.2f} ms with the chain, "
           f"{single[2] / args.saves * 1000:.2f} ms without; queries per save "
           f"{on_queries} with, {off_queries} without")
+    print(f"API edit: {api[1] / len(drafts) * 1000:.2f} ms with the chain, "
+          f"{api[2] / len(drafts) * 1000:.2f} ms without")
     return 0
 
 
