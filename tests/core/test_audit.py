@@ -98,14 +98,9 @@ def test_a_deleted_entry_is_named_as_deleted(needs):
     entry = HistoricalNeed.objects.filter(id=needs[1].pk).get()
     HistoricalNeed.objects.filter(pk=entry.pk).delete()
     walk = verify()
-    assert walk.broken.kind == "deleted" and walk.broken.seq == link_of_seq(entry)
+    assert walk.broken.kind == "deleted" and walk.broken.seq == link_of(entry).seq
     assert f"need #{needs[1].pk}, history entry {entry.pk} (created" in walk.summary()
     assert "no longer stored" in walk.summary()
-
-
-def link_of_seq(entry) -> int:
-    return ChainLink.objects.get(entry_id=entry.pk,
-                                 content_type__model=entry._meta.model_name).seq
 
 
 def test_an_entry_deleted_with_its_link_is_a_gap_named_by_its_neighbours(needs):
