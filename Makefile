@@ -5,6 +5,7 @@
 #   make test    ruff check and the import contracts (lint-imports), then pytest (extra arguments: make test PYTEST_ARGS='-k pledge -x')
 #   make lint    ruff check and lint-imports only
 #   make bench   API benchmark (bench/api.py)
+#   make bench-audit   the history chain's cost on writes and verify speed (bench/audit.py)
 #   make clean   remove .venv and var/
 #
 # The virtualenv is (re)installed only when pyproject.toml is newer than .venv/.installed.
@@ -23,7 +24,7 @@ LINT_PATHS := $(wildcard src tests bench)
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help install run test lint bench bench-pages bench-clearing bench-network clean
+.PHONY: help install run test lint bench bench-pages bench-clearing bench-network bench-audit clean
 
 help:
 	@echo "make run    [HOST=$(HOST) PORT=$(PORT)]  migrate, demo data if empty, runserver"
@@ -33,6 +34,7 @@ help:
 	@echo "make bench-pages [BENCH_ARGS=...]        bench/pages.py"
 	@echo "make bench-clearing [BENCH_ARGS=...]     bench/clearing.py"
 	@echo "make bench-network [BENCH_ARGS=...]      bench/network.py"
+	@echo "make bench-audit [BENCH_ARGS=...]        bench/audit.py"
 	@echo "make clean                               remove .venv and var/"
 
 $(BIN)/python:
@@ -72,6 +74,9 @@ bench-pages: $(STAMP)
 
 bench-network: $(STAMP)
 	$(BIN)/python bench/network.py $(BENCH_ARGS)
+
+bench-audit: $(STAMP)
+	$(BIN)/python bench/audit.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache src/*.egg-info

@@ -14,8 +14,8 @@ def main() -> None:
     from django.core.management import execute_from_command_line
 
     args = sys.argv[1:]
-    if args[:1] == ["export-instance"]:
-        args[0] = "export_instance"  # Django names commands after their modules
+    if args[:1] in (["export-instance"], ["verify-audit"]):
+        args[0] = args[0].replace("-", "_")  # Django names commands after their modules
     execute_from_command_line(["clearinghouse", *args])
 
 

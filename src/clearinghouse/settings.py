@@ -23,17 +23,11 @@ PRODUCTION = os.environ.get("CLEARINGHOUSE_PRODUCTION", "0") == "1"
 DEBUG = os.environ.get("CLEARINGHOUSE_DEBUG", "0") == "1" and not PRODUCTION
 
 
-def _secret_key() -> str:
-    """CLEARINGHOUSE_SECRET_KEY; else (not in production) one made once and kept in var/."""
-    key = os.environ.get("CLEARINGHOUSE_SECRET_KEY", "")
-    if key or PRODUCTION:
-        if len(key) < 50:
-            raise ImproperlyConfigured("CLEARINGHOUSE_SECRET_KEY must be set to at least 50 "
-                                       "random characters in production.")
-        return key
-    kept = VAR_DIR / "secret_key"
+def _kept(name: str) -> str:
+    """A random key made once and kept in var/``name``, readable by its owner alone."""
+    kept = VAR_DIR / name
     if not kept.exists():  # written whole, then linked: a second process reads one key or none
-        draft = VAR_DIR / f"secret_key.{os.getpid()}"
+        draft = VAR_DIR / f"{name}.{os.getpid()}"
         draft.touch(mode=0o600)
         draft.write_text(secrets.token_urlsafe(64))
         try:
@@ -45,7 +39,22 @@ def _secret_key() -> str:
     return kept.read_text().strip()
 
 
+def _secret_key() -> str:
+    """CLEARINGHOUSE_SECRET_KEY; else (not in production) one made once and kept in var/."""
+    key = os.environ.get("CLEARINGHOUSE_SECRET_KEY", "")
+    if key or PRODUCTION:
+        if len(key) < 50:
+            raise ImproperlyConfigured("CLEARINGHOUSE_SECRET_KEY must be set to at least 50 "
+                                       "random characters in production.")
+        return key
+    return _kept("secret_key")
+
+
 SECRET_KEY = _secret_key()
+# The key of the history chain's HMAC (core/chain.py, docs/audit.md): outside the database, so
+# that write access to the database alone cannot recompute the chain. Its own key, not
+# SECRET_KEY: rotating the session key must not break the history.
+AUDIT_KEY = os.environ.get("CLEARINGHOUSE_AUDIT_KEY", "") or _kept("audit_key")
 ALLOWED_HOSTS = [h for h in os.environ.get(
     "CLEARINGHOUSE_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"
 ).split(",") if h]
@@ -73,6 +82,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "clearinghouse.security",
+    "clearinghouse.core",
     "clearinghouse.parties",
     "clearinghouse.catalogue",
     "clearinghouse.needs",

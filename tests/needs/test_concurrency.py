@@ -1,7 +1,7 @@
 """Fifty clients editing the same need at once through a real server (issue 14's fault test):
 every edit made on the version it read is applied once, every other is refused with 409, none
-is lost and none answers 5xx. The server runs as its own process on a SQLite file, as `make run`
-serves, with its own database."""
+is lost, none answers 5xx, and the history stays one unbroken chain. The server runs as its own
+process on a SQLite file, as `make run` serves, with its own database."""
 
 import json
 import os
@@ -98,3 +98,4 @@ def test_fifty_clients_editing_one_need_lose_nothing(tmp_path):
                            "justification LIKE 'edit %'", (need_id,)).fetchone()[0]
     assert version == 1 + applied  # each applied edit once, on the version it read
     assert edits == applied  # and each is in the history: none lost
+    assert "chain intact" in manage("verify-audit", "-v0")  # in one chain (docs/audit.md)

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -38,8 +39,15 @@ def run(env: dict, *args: str) -> str:
     return done.stdout
 
 
+def connect(db: Path) -> closing[sqlite3.Connection]:
+    """A connection closed on leaving the block (sqlite3's own context manager only commits):
+    one left open in this process would keep the file's shared memory of a copy since
+    replaced, and read the next copy through it as malformed."""
+    return closing(sqlite3.connect(db, timeout=30))
+
+
 def plan_row(db: Path) -> tuple:
-    with sqlite3.connect(db, timeout=30) as conn:
+    with connect(db) as conn:
         return conn.execute("SELECT state, attempts, error FROM planning_plan").fetchone()
 
 
@@ -84,7 +92,7 @@ def test_a_worker_killed_mid_solve_leaves_a_plan_that_another_worker_solves(env,
         second.wait(10)
     assert (state, attempts) == ("solved", 2), error
     assert time.monotonic() - killed_at < BOUND_S
-    with sqlite3.connect(db) as conn:
+    with connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM planning_allocation").fetchone()[0] > 0
 
 
@@ -99,7 +107,7 @@ ADOPT = (
 def adoption_state(db: Path) -> tuple[str, dict, bool]:
     """(plan state, every pledge's and need's state, whether every pledge the plan uses is
     allocated)."""
-    with sqlite3.connect(db, timeout=30) as conn:
+    with connect(db) as conn:
         state = conn.execute("SELECT state FROM planning_plan").fetchone()[0]
         records = dict(conn.execute("SELECT 'P' || id, state FROM pledges_pledge UNION ALL "
                                     "SELECT 'N' || id, state FROM needs_need").fetchall())

@@ -5,8 +5,8 @@ from collections.abc import Collection
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from clearinghouse.core.chain import History
 from clearinghouse.core.lifecycle import Versioned
 from clearinghouse.security.models import PublicQuerySet
 
@@ -18,7 +18,7 @@ class CapabilityArea(Versioned):
     name = models.CharField(max_length=100, unique=True)
 
     objects = PublicQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["name"]
@@ -34,7 +34,7 @@ class CapabilityCoalition(Versioned):
     roadmap = models.TextField(blank=True, default="")
 
     objects = PublicQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[lead_nations])
+    history = History(m2m_fields=[lead_nations])
 
     class Meta:
         ordering = ["name"]
@@ -52,7 +52,7 @@ class CompatibilityFamily(Versioned):
     description = models.TextField(blank=True, default="")
 
     objects = PublicQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["name"]
@@ -105,7 +105,7 @@ class ItemType(Versioned):
     )
 
     objects = PublicQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["name"]

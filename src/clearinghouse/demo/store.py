@@ -193,10 +193,13 @@ def deletion_order(found: list[type[models.Model]]) -> list[type[models.Model]]:
 
 def reset(tracker: Tracker | None = None) -> None:
     """Delete all domain data: raw DELETEs, no signals (which would write deletion history for
-    every row), in dependency order. Users of the deleted organisations and the demo logins go
-    too, through the ORM so that their tokens and admin log entries follow."""
+    every row), in dependency order, the history chain last. Users of the deleted organisations
+    and the demo logins go too, through the ORM so that their tokens and admin log entries
+    follow."""
     tracker = tracker or Tracker(None)
     ordered = deletion_order(domain_models())
+    # The history chain goes last, with everything it links: a new chain starts (docs/audit.md).
+    ordered = sorted(ordered, key=lambda m: m._meta.app_label == "core")
     task = tracker.phase("reset", len(ordered))
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:

@@ -7,8 +7,8 @@ so they are controlled records like the hub itself.
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from clearinghouse.core.chain import History
 from clearinghouse.core.lifecycle import Versioned
 from clearinghouse.security.models import Controlled
 
@@ -21,7 +21,7 @@ class Hub(Controlled, Versioned):
     country_iso3 = models.CharField("country (ISO 3166 alpha-3)", max_length=3)
     weekly_capacity_pallets = models.PositiveIntegerField(validators=[MinValueValidator(1)])
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["name"]
@@ -39,7 +39,7 @@ class Route(Controlled, Versioned):
     hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="routes")
     weeks = models.PositiveSmallIntegerField(help_text="Lead time from the depot to the hub.")
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["hub", "origin"]
@@ -58,7 +58,7 @@ class Delivery(Controlled, Versioned):
     region = models.ForeignKey("parties.Region", on_delete=models.PROTECT, related_name="+")
     weeks = models.PositiveSmallIntegerField(help_text="Lead time from the hub to the region.")
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["hub", "region"]
@@ -79,7 +79,7 @@ class HubClosure(Controlled, Versioned):
     ends_on = models.DateField(help_text="The last day closed.")
     reason = models.CharField(max_length=200, blank=True, default="")
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["hub", "starts_on"]

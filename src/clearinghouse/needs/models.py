@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from clearinghouse.core.chain import History
 from clearinghouse.core.lifecycle import StateMachine, Versioned
 from clearinghouse.security.models import Controlled
 
@@ -68,7 +68,7 @@ class Need(Controlled, Versioned):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["created_at"])
+    history = History(excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["priority", "required_by", "id"]

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
+from clearinghouse.core.chain import History
 from clearinghouse.core.lifecycle import Versioned
 from clearinghouse.security.models import PublicQuerySet
 from clearinghouse.security.roles import ROLE_ORGANISATION_KINDS, Classification, Role
@@ -28,7 +28,7 @@ class Region(Versioned):
     name = models.CharField(max_length=100)
 
     objects = PublicQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["name"]
@@ -83,7 +83,7 @@ class Organisation(Versioned):
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT)
 
     objects = PublicQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["name"]

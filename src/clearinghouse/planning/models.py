@@ -10,8 +10,8 @@ from typing import Self
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
-from simple_history.models import HistoricalRecords
 
+from clearinghouse.core.chain import History
 from clearinghouse.core.lifecycle import StateMachine, Versioned
 from clearinghouse.parties.models import User
 from clearinghouse.security.models import Controlled, ControlledQuerySet, VisibleQuerySet
@@ -103,7 +103,7 @@ class Plan(Controlled, Versioned):
     )
     adopted_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["instance", "stats", "phase", "progress",
+    history = History(excluded_fields=["instance", "stats", "phase", "progress",
                                                  "created_at", "heartbeat_at"])
 
     class Meta:
@@ -241,7 +241,7 @@ class PlanRule(Controlled, Versioned):
     )
 
     objects = ControlledQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["-id"]

@@ -7,8 +7,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
-from simple_history.models import HistoricalRecords
 
+from clearinghouse.core.chain import History
 from clearinghouse.core.lifecycle import StateMachine, Versioned
 from clearinghouse.parties.models import User
 from clearinghouse.security.models import (
@@ -148,7 +148,7 @@ class Pledge(Controlled, Versioned):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PledgeQuerySet.as_manager()
-    history = HistoricalRecords(
+    history = History(
         excluded_fields=["created_at"], m2m_fields=[funding_items, allowed_regions]
     )
 
@@ -210,7 +210,7 @@ class StockPosition(Controlled, Versioned):
     notes = models.TextField(blank=True, default="")
 
     objects = StockPositionQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["owner__name", "item_type__name"]
@@ -249,7 +249,7 @@ class BackfillOrder(Versioned):
     reference = models.CharField(max_length=100, blank=True, default="")
 
     objects = BackfillOrderQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["expected_date", "id"]
@@ -276,7 +276,7 @@ class SupplierOffer(Controlled, Versioned):
     lead_weeks = models.PositiveSmallIntegerField(help_text="Weeks from the order to readiness.")
     origin_depot = models.CharField(max_length=150, help_text="Where the goods are ready.")
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["item_type", "unit_price_eur", "id"]
