@@ -328,3 +328,13 @@ def test_concurrent_writers_on_postgresql_keep_one_chain():
     walk = verify()
     assert walk.broken is None, walk.summary()
     assert walk.entries == all_entries() == before + 80
+
+
+def test_every_history_table_is_a_link_of_the_chain():
+    """A model given plain ``HistoricalRecords`` instead of ``core.chain.History`` would write
+    entries outside the chain, which verify-audit then names as inserted."""
+    from clearinghouse.core.chain import ChainedHistory
+
+    tables = history_models()
+    assert len(tables) >= 15  # every app's records and the many-to-many histories
+    assert [label(m) for m in tables if not issubclass(m, ChainedHistory)] == []
