@@ -1,18 +1,22 @@
 """Processes killed mid-work (issue 14's fault tests), the real commands as processes against a
 database of their own (a SQLite file): a worker killed with SIGKILL mid-solve leaves a plan that
-another worker's sweep recovers and solves within a bound (a lease of 3 s); an adoption killed
-at any moment leaves all of it or nothing."""
+another worker's sweep recovers and solves within a bound (a lease of 3 s); the server killed
+at any moment of an adoption leaves all of it or nothing."""
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 
 import pytest
+
+from tests.needs.test_concurrency import SERVE, call, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_S = 3
@@ -96,12 +100,25 @@ def test_a_worker_killed_mid_solve_leaves_a_plan_that_another_worker_solves(env,
         assert conn.execute("SELECT count(*) FROM planning_allocation").fetchone()[0] > 0
 
 
-ADOPT = (
-    "from clearinghouse.parties.models import User\n"
-    "from clearinghouse.planning.models import Plan\n"
-    "from clearinghouse.planning.services import adopt_plan\n"
-    "plan = Plan.objects.get()\n"
-    "adopt_plan(User.objects.get(username='coordinator'), plan, plan.version)\n")
+TOKEN = ("from clearinghouse.parties.models import ApiToken, User\n"
+         "from clearinghouse.planning.models import Plan\n"
+         "plan = Plan.objects.get()\n"
+         "key = ApiToken.issue(User.objects.get(username='coordinator'))[1]\n"
+         "print(plan.pk, plan.version, key)\n")
+
+
+def serving(env: dict, port: int) -> subprocess.Popen:
+    """The application's server on ``port``, once it answers."""
+    server = subprocess.Popen([sys.executable, "-c", SERVE, f"127.0.0.1:{port}"], cwd=ROOT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
+            time.sleep(0.1)
 
 
 def adoption_state(db: Path) -> tuple[str, dict, bool]:
@@ -117,32 +134,49 @@ def adoption_state(db: Path) -> tuple[str, dict, bool]:
     return state, records, unallocated == 0
 
 
-def test_a_process_killed_mid_adoption_leaves_all_or_nothing(env, tmp_path):
-    """Adoption moves thousands of records in one transaction: killed at any moment, the
-    database holds the plan adopted with every pledge it uses allocated, or nothing changed."""
+def test_the_server_killed_mid_adoption_leaves_all_or_nothing(env, tmp_path):
+    """Adoption moves thousands of records in one transaction: the server adopting a plan
+    (``POST /api/plans/{id}/adopt/``) killed at any moment leaves the plan adopted with every
+    pledge it uses allocated, or nothing changed; a server started again reads it."""
     import shutil
 
     db = tmp_path / "db.sqlite3"
     queued_demo_plan(env)
     run(env, "worker", "--batch", "--no-startup-delay")
+    plan, version, key = run(env, "shell", "-v0", "-c", TOKEN).split()
     before_state, before, _ = adoption_state(db)
     assert before_state == "solved"
     solved = tmp_path / "solved.sqlite3"
     shutil.copy(db, solved)
-    # how long a whole adoption takes here (start-up included), then kills spread over it
-    started = time.monotonic()
-    run(env, "shell", "-v0", "-c", ADOPT)
-    whole = time.monotonic() - started
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api/plans/{plan}/adopt/"
+
+    def adopt() -> None:
+        with suppress(OSError):  # the server killed under it
+            call(url, key, "POST", {"version": int(version)})
+
+    # how long a whole adoption takes here, then kills spread over it
+    server = serving(env, port)
+    try:
+        started = time.monotonic()
+        assert call(url, key, "POST", {"version": int(version)})[0] == 200
+        whole = time.monotonic() - started
+    finally:
+        server.kill()
+        server.wait(10)
     assert adoption_state(db)[0] == "adopted"
     outcomes = []
-    for delay in (whole * f for f in (0.3, 0.6, 0.7, 0.8, 0.9, 0.95)):
+    for delay in (whole * f for f in (0.1, 0.3, 0.5, 0.7, 0.9, 1.1)):
         shutil.copy(solved, db)
         for suffix in ("-wal", "-shm"):
             (tmp_path / f"db.sqlite3{suffix}").unlink(missing_ok=True)
-        adopting = command(env, "shell", "-v0", "-c", ADOPT)
+        server = serving(env, port)
+        client = threading.Thread(target=adopt)
+        client.start()
         time.sleep(delay)
-        adopting.send_signal(signal.SIGKILL)
-        adopting.wait(10)
+        server.send_signal(signal.SIGKILL)
+        server.wait(10)
+        client.join(60)
         state, records, all_allocated = adoption_state(db)
         if state == "solved":
             assert records == before, delay  # nothing changed
@@ -150,4 +184,12 @@ def test_a_process_killed_mid_adoption_leaves_all_or_nothing(env, tmp_path):
             assert state == "adopted" and all_allocated and records != before, delay
         outcomes.append(state)
     # the kills fell before, during and after the transaction: nothing half done either way
-    assert "solved" in outcomes
+    assert "solved" in outcomes, outcomes
+    # started again on what the last kill left, the server reads the plan as it was left
+    server = serving(env, port)
+    try:
+        status, shown = call(f"http://127.0.0.1:{port}/api/plans/{plan}/", key)
+    finally:
+        server.kill()
+        server.wait(10)
+    assert (status, shown["state"]) == (200, outcomes[-1])
