@@ -2,7 +2,8 @@
 #
 #   make run     set up .venv, migrate, load the demo if the database is empty, serve (and
 #                run the worker that solves plans)
-#   make test    ruff check and the import contracts (lint-imports), then pytest (extra arguments: make test PYTEST_ARGS='-k pledge -x')
+#   make test    ruff check and the import contracts (lint-imports), then pytest in TEST_WORKERS
+#                processes (extra arguments: make test PYTEST_ARGS='-k pledge -x')
 #   make lint    ruff check and lint-imports only
 #   make bench   API benchmark (bench/api.py)
 #   make bench-audit   the history chain's cost on writes and verify speed (bench/audit.py)
@@ -15,6 +16,8 @@ VENV        ?= .venv
 HOST        ?= 127.0.0.1
 PORT        ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist processes: two fill the two cores CI has (each with its own test database).
+TEST_WORKERS ?= 2
 BENCH_ARGS  ?=
 
 BIN    := $(VENV)/bin
@@ -28,7 +31,7 @@ LINT_PATHS := $(wildcard src tests bench)
 
 help:
 	@echo "make run    [HOST=$(HOST) PORT=$(PORT)]  migrate, demo data if empty, runserver"
-	@echo "make test   [PYTEST_ARGS=...]            ruff, lint-imports, pytest"
+	@echo "make test   [PYTEST_ARGS=...] [TEST_WORKERS=2]  ruff, lint-imports, pytest"
 	@echo "make lint                                ruff check, lint-imports (docs/layers.md)"
 	@echo "make bench  [BENCH_ARGS=...]             bench/api.py"
 	@echo "make bench-pages [BENCH_ARGS=...]        bench/pages.py"
@@ -60,8 +63,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache --no-logo
 
 # pytest's own exit code ends make with an error (exit 5, "no tests collected", included).
+# A file's tests stay on one process (--dist loadfile): module fixtures, such as the schema
+# check's server over the demo, are made once.
 test: lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/api.py $(BENCH_ARGS)
