@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -26,11 +25,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
 import schemathesis
+
+from tests.processes import free_port, manage, own_database
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "clearinghouse-demo"  # clearinghouse.demo.tables.DEMO_PASSWORD
@@ -94,35 +94,6 @@ max-steps = 6
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def throwaway_database() -> Iterator[str | None]:
-    """None for SQLite (the server's own file); with a PostgreSQL ``DATABASE_URL``, the URL of
-    a database made for this run and dropped after it."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        yield None
-        return
-    import psycopg
-
-    parts = urlsplit(url)
-    fuzz = f"{parts.path.strip('/')}_fuzz_{os.getpid()}"
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{fuzz}"')
-        admin.execute(f'CREATE DATABASE "{fuzz}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{fuzz}"))
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{fuzz}" WITH (FORCE)')
-
-
 def post_json(url: str, body: dict) -> dict:
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
@@ -133,25 +104,14 @@ def post_json(url: str, body: dict) -> dict:
 @contextmanager
 def demo_server(tmp_path: Path) -> Iterator[str]:
     """A server on loopback over the demo data; yields its base URL."""
-    with throwaway_database() as database:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("CLEARINGHOUSE_", "DJANGO_", "DATABASE_URL"))}
+    with own_database(tmp_path / "var") as database:
         # The fuzzer asks thousands of times a minute from one address; the rate limits are
         # documented (429) but would end the run's coverage, so they are raised for it.
-        env |= {"CLEARINGHOUSE_VAR": str(tmp_path / "var"),
-                "CLEARINGHOUSE_USER_RATE": "1000000/minute",
-                "CLEARINGHOUSE_ANON_RATE": "1000000/minute"}
-        if database:
-            env["DATABASE_URL"] = database
-
-        def manage(*args: str) -> None:
-            done = subprocess.run([sys.executable, "-m", "clearinghouse", *args], cwd=ROOT,
-                                  env=env, capture_output=True, text=True, timeout=600)
-            assert done.returncode == 0, done.stderr[-2000:]
-
-        manage("migrate", "-v0")
-        manage("demo", "-v0")
-        manage("shell", "-v0", "-c", PLANS)
+        env = database.env(CLEARINGHOUSE_USER_RATE="1000000/minute",
+                           CLEARINGHOUSE_ANON_RATE="1000000/minute")
+        manage(env, "migrate", "-v0")
+        manage(env, "demo", "-v0")
+        manage(env, "shell", "-v0", "-c", PLANS)
         port = free_port()
         log = (tmp_path / "server.log").open("w")
         server = subprocess.Popen(

@@ -3,17 +3,15 @@ every edit made on the version it read is applied once, every other is refused w
 is lost, none answers 5xx, and the history stays one unbroken chain. The server runs as its own
 process on a SQLite file, as `make run` serves, with its own database."""
 
-import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from tests.processes import SERVE, call, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 50
@@ -33,35 +31,6 @@ need = Need.objects.create(owner=ukr, item_type=item, quantity=10, priority=1,
                            region=Region.objects.create(code="east", name="East"))
 print(need.pk, ApiToken.issue(user)[1])
 """
-
-
-# runserver, with the listen backlog of a production server (gunicorn's is 2,048): its own
-# backlog of 10 turns fifty clients connecting at once into resets before any request is read.
-SERVE = """
-import sys
-from django.core.servers import basehttp
-basehttp.WSGIServer.request_queue_size = 128
-from clearinghouse.__main__ import main
-sys.argv = ["clearinghouse", "runserver", sys.argv[1], "--noreload"]
-main()
-"""
-
-
-def call(url: str, key: str, method: str = "GET", body: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        url, method=method, data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Token {key}", "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            return reply.status, json.loads(reply.read())
-    except urllib.error.HTTPError as error:
-        return error.code, {}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_fifty_clients_editing_one_need_lose_nothing(tmp_path):

@@ -3,7 +3,6 @@ database of their own (a SQLite file): a worker killed with SIGKILL mid-solve le
 another worker's sweep recovers and solves within a bound (a lease of 3 s); the server killed
 at any moment of an adoption leaves all of it or nothing."""
 
-import os
 import signal
 import socket
 import sqlite3
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.needs.test_concurrency import SERVE, call, free_port
+from tests.processes import SERVE, OwnDatabase, call, free_port, manage
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_S = 3
@@ -25,22 +24,13 @@ BOUND_S = 90  # lease, sweep, and a second solve of the demo on a slow machine
 
 @pytest.fixture
 def env(tmp_path) -> dict:
-    base = {k: v for k, v in os.environ.items()
-            if not k.startswith(("CLEARINGHOUSE_", "DJANGO_", "DATABASE_URL"))}
-    return {**base, "CLEARINGHOUSE_VAR": str(tmp_path),
-            "CLEARINGHOUSE_PLAN_LEASE_S": str(LEASE_S)}
+    # A SQLite file whatever the suite's engine: the adoption test copies it between kills.
+    return OwnDatabase(tmp_path, None).env(CLEARINGHOUSE_PLAN_LEASE_S=str(LEASE_S))
 
 
 def command(env: dict, *args: str, **kw) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "clearinghouse", *args], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kw)
-
-
-def run(env: dict, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "clearinghouse", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
 
 
 def connect(db: Path) -> closing[sqlite3.Connection]:
@@ -67,9 +57,9 @@ def wait_for(db: Path, states: set, seconds: float) -> tuple:
 
 def queued_demo_plan(env: dict) -> None:
     """The demo in the processes' own database, and a plan of it queued."""
-    run(env, "migrate", "-v0")
-    run(env, "demo", "-v0")
-    run(env, "shell", "-v0", "-c", (
+    manage(env, "migrate", "-v0")
+    manage(env, "demo", "-v0")
+    manage(env, "shell", "-v0", "-c", (
         "from clearinghouse.parties.models import User\n"
         "from clearinghouse.planning.services import run_plan\n"
         "run_plan(User.objects.get(username='coordinator'), time_limit=30)\n"))
@@ -142,8 +132,8 @@ def test_the_server_killed_mid_adoption_leaves_all_or_nothing(env, tmp_path):
 
     db = tmp_path / "db.sqlite3"
     queued_demo_plan(env)
-    run(env, "worker", "--batch", "--no-startup-delay")
-    plan, version, key = run(env, "shell", "-v0", "-c", TOKEN).split()
+    manage(env, "worker", "--batch", "--no-startup-delay")
+    plan, version, key = manage(env, "shell", "-v0", "-c", TOKEN).split()
     before_state, before, _ = adoption_state(db)
     assert before_state == "solved"
     solved = tmp_path / "solved.sqlite3"
