@@ -12,7 +12,7 @@ from drf_spectacular.views import (
 from rest_framework.routers import DefaultRouter
 
 from clearinghouse.catalogue.api import urls as catalogue_api
-from clearinghouse.core.web import toggle_large_type
+from clearinghouse.core.web import help_page, toggle_large_type
 from clearinghouse.logistics.api import urls as logistics_api
 from clearinghouse.needs.api import urls as needs_api
 from clearinghouse.parties.api import urls as parties_api
@@ -34,6 +34,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("clearinghouse.parties.accounts_urls")),
     path("display/", toggle_large_type, name="display"),
+    path("help/", help_page, name="help"),
     path("needs/", include("clearinghouse.needs.urls")),
     path("pledges/", include("clearinghouse.pledges.urls")),
     path("organisations/", include("clearinghouse.parties.urls")),

@@ -15,6 +15,7 @@ from rest_framework.throttling import UserRateThrottle
 from .. import test_settings
 from ..core import test_api as core_api
 from ..core import test_web as core_web
+from ..core import test_words
 from ..needs import test_views as need_views
 from ..parties import test_second_factor as two_step
 from ..parties import test_sign_in, test_tokens
@@ -43,6 +44,7 @@ ROUTES = {
     "accounts:recovery-codes": two_step.test_new_recovery_codes_replace_the_old,
     "accounts:remove": two_step.test_removing_the_second_factor_asks_for_a_code,
     "display": core_web,
+    "help": test_words.test_the_help_page_is_for_signed_in_users,
     "needs:list": test_pages_matrix.test_list_pages_and_exports,
     "needs:export": test_pages_matrix.test_list_pages_and_exports,
     "needs:create": need_views,

@@ -23,10 +23,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 
 from clearinghouse.security.models import require_visible
 
+from . import words
 from .web import classify
 
 if TYPE_CHECKING:
@@ -72,18 +72,18 @@ class Cell:
 
 
 def display(value: Any) -> str:
-    """The value as the page shows it: numbers grouped, dates ISO, booleans yes/no."""
+    """The value as the page shows it (core/words.py): numbers grouped, dates as people write
+    them, booleans yes/no."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, Decimal):
-        value = value.normalize() if value == value.to_integral() else value
-        return number_format(value, force_grouping=True)
-    if isinstance(value, int):
-        return number_format(value, force_grouping=True)
+    if isinstance(value, (int, float, Decimal)):
+        return words.number(value)
+    if isinstance(value, dt.datetime):
+        return words.moment(value)
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return words.day(value)
     return str(value)
 
 

@@ -16,10 +16,10 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.formats import number_format
 
 from clearinghouse.security.models import Controlled, require_visible
 
+from . import words
 from .errors import StaleEdit
 from .web import classify
 
@@ -71,12 +71,8 @@ UNSHOWN = {"version"}
 
 
 def quantity(value: Decimal | int | float | str) -> str:
-    """A decimal without trailing zeros, thousands grouped: 1,250 or 12.5."""
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        return number_format(int(value), force_grouping=True)
-    whole, _, fraction = format(value.normalize(), "f").partition(".")
-    return f"{number_format(int(whole), force_grouping=True)}.{fraction}"
+    """A quantity as every page shows it (core/words.py): 1,250 or 12.5."""
+    return words.number(value)
 
 
 def present_history(

@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterable
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -67,6 +68,16 @@ def toggle_large_type(request: HttpRequest) -> HttpResponseRedirect:
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = "/"
     return HttpResponseRedirect(back)
+
+
+@login_required
+def help_page(request: HttpRequest) -> HttpResponse:
+    """The glossary: every term the pages link to, explained."""
+    from .words import GLOSSARY
+
+    terms = sorted(((key.replace(" ", "-"), label, text) for key, (label, text)
+                    in GLOSSARY.items()), key=lambda t: t[1].lower())
+    return render(request, "help.html", {"terms": terms})
 
 
 class NoStoreMiddleware:

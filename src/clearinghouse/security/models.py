@@ -128,7 +128,7 @@ class Controlled(models.Model):
             )
             if flag
         ]
-        return [str(a) for a in found]
+        return [str(a.label) for a in found]  # the words, never the codes
 
 
 class PublicQuerySet(VisibleQuerySet):
