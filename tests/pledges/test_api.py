@@ -401,4 +401,4 @@ def test_an_amount_beyond_what_storage_keeps_is_refused_and_the_largest_reads_ba
     for path in ("/pledges/", f"/pledges/{pk}/", "/pledges/export.csv/", "/pledges/export.xlsx/",
                  "/"):
         assert client_for(coordinator).get(path).status_code == 200, path
-    assert "9,999,999,999,999.99" in client_for(coordinator).get("/pledges/").content.decode()
+    assert "EUR 9,999,999,999,999.99" in client_for(coordinator).get("/pledges/").content.decode()

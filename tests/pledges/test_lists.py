@@ -13,6 +13,7 @@ from tests.factories import (
     ItemTypeFactory,
     NeedFactory,
     OrganisationFactory,
+    OrgOfKindFactory,
     PledgeFactory,
     StockPositionFactory,
 )
@@ -144,3 +145,24 @@ def test_stock_positions_list_committed_over_visible_pledges_and_backfill_orders
     assert len(cells(coordinator)) == 2
     reply = client_for(donor).get("/pledges/stock/", {"q": "shell delta", "ordering": "-id"})
     assert shown(reply) == [position.pk] and "1 stock position<" in reply.content.decode()
+
+
+def test_the_donor_filter_offers_only_donors_the_reader_sees_pledges_of(
+    pledges, donor_org, other_donor, coordinator
+):
+    """Not every organisation (hubs, the recipient, donors without a pledge the reader sees),
+    and never a donor anonymous to the reader; an unset filter reads "Any"."""
+    OrganisationFactory(code="CHN", name="China", iso3="CHN")
+    hub = OrgOfKindFactory(name="Hub Operator X", kind="hub_operator")
+
+    def offered(user) -> list[str]:
+        field = client_for(user).get("/pledges/").context["filter"].form["donor"]
+        return [str(label) for _, label in field.field.widget.choices]
+
+    seen_by_other = offered(other_donor)
+    assert seen_by_other[0] == "Any"
+    assert "Norway" in seen_by_other and "Germany" not in seen_by_other  # anonymous to it
+    assert "China" not in seen_by_other and hub.name not in seen_by_other
+    assert "Germany" in offered(coordinator) and "China" not in offered(coordinator)
+    boolean = client_for(coordinator).get("/pledges/").content.decode()
+    assert "Unknown" not in boolean and "---------" not in boolean

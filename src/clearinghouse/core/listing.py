@@ -128,6 +128,8 @@ class Listing:
     export_url_name = ""  # "needs:export"
     caption = ""
     labels: dict[str, str] = {}  # filter name -> label, where the filterset's is unclear
+    # filter name -> user -> the choices the page offers (fewer than the filter accepts)
+    offered: dict[str, Callable] = {}
     query: Callable = None  # staticmethod(queries.x): user -> the rows that user sees
 
     def __init_subclass__(cls, **kwargs):
@@ -153,6 +155,10 @@ class Listing:
                 field.label = self.labels[name]
             if isinstance(field, forms.DateField):
                 field.widget.input_type = "date"
+            if name in self.offered:
+                field.widget.choices = [("", "Any"), *((o.pk, str(o)) for o in
+                                                        self.offered[name](request.user))]
+            say_any(field)
         return filterset
 
     def rows(self, filterset: FilterSet) -> QuerySet:
@@ -227,6 +233,19 @@ class Listing:
             path(prefix, page_view, name=f"{name_prefix}list"),
             path(f"{prefix}export.<str:fmt>/", export_view, name=f"{name_prefix}export"),
         ]
+
+
+def say_any(field: forms.Field) -> None:
+    """An unset filter reads "Any", not "---------" or "Unknown"."""
+    if isinstance(field, forms.ModelChoiceField):
+        field.empty_label = "Any"
+    if isinstance(field, forms.NullBooleanField) or isinstance(
+            field.widget, forms.NullBooleanSelect):
+        field.widget.choices = (("", "Any"), ("true", "Yes"), ("false", "No"))
+    elif isinstance(field, forms.ChoiceField) and not isinstance(
+            field, (forms.ModelChoiceField, forms.MultipleChoiceField)):
+        field.choices = [("", "Any") if value == "" else (value, label)
+                         for value, label in field.choices]
 
 
 def page_size(request: HttpRequest) -> int:

@@ -80,17 +80,19 @@ def _decimal(value: Any) -> Decimal | None:
     return found if found.is_finite() else None
 
 
-def number(value: Any, whole: bool = False, places: int = 2) -> str:
-    """``value`` as the pages show numbers: 12,000 · 2,100,000.5 · 0.25; "–" for none.
+def number(value: Any, whole: bool = False, places: int | None = None) -> str:
+    """``value`` as the pages show numbers: 12,000 · 2,100,001 · 0.25; "–" for none.
 
     ``whole`` rounds to whole units (an item that comes in whole units); otherwise at most
-    ``places`` decimals, trailing zeros dropped, and none at all from 1,000 up.
+    ``places`` decimals (by default two, and none from 1,000 up), trailing zeros dropped.
     """
     found = _decimal(value)
     if found is None:
         return "–"
-    if whole or abs(found) >= 1000:
+    if whole:
         places = 0
+    elif places is None:
+        places = 0 if abs(found) >= 1000 else 2
     step = Decimal(1).scaleb(-places)
     found = found.quantize(step, rounding=ROUND_HALF_UP)
     if found == found.to_integral_value():
@@ -118,7 +120,7 @@ def percent(fraction: Any) -> str:
 def money(value: Any) -> str:
     """An amount in euros: "EUR 1,250,000" (cents only when there are some)."""
     found = _decimal(value)
-    return "–" if found is None else f"EUR {number(found)}"
+    return "–" if found is None else f"EUR {number(found, places=2)}"
 
 
 def day(value: dt.date | dt.datetime | None) -> str:

@@ -4,13 +4,16 @@ import django_filters as df
 from django.db.models import Q, QuerySet
 
 from clearinghouse.catalogue.models import CapabilityArea, CompatibilityFamily, ItemType
-from clearinghouse.parties.models import Region
+from clearinghouse.parties.models import Organisation, OrganisationKind, Region
 
 from .models import Need, NeedState, Priority
 
 
 class NeedFilterSet(df.FilterSet):
     q = df.CharFilter(method="search", label="Search")
+    # Needs are owned by the recipient and its units: only they are offered.
+    owner = df.ModelChoiceFilter(queryset=Organisation.objects.filter(kind__in=(
+        OrganisationKind.RECIPIENT, OrganisationKind.RECIPIENT_UNIT)))
     state = df.MultipleChoiceFilter(choices=NeedState.choices, distinct=False)
     priority = df.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     region = df.ModelChoiceFilter(queryset=Region.objects.all(), to_field_name="code")
@@ -27,7 +30,7 @@ class NeedFilterSet(df.FilterSet):
 
     class Meta:
         model = Need
-        fields = ["owner"]
+        fields = []
 
     def search(self, queryset: QuerySet[Need], name: str, value: str) -> QuerySet[Need]:
         """Needs whose justification, item type, family or region mentions ``value``."""

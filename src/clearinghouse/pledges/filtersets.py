@@ -9,9 +9,19 @@ from django.db.models import Q, QuerySet
 
 from clearinghouse.catalogue.models import CapabilityArea, ItemType
 from clearinghouse.core.filters import IdFilter
-from clearinghouse.parties.models import Organisation
+from clearinghouse.parties.models import Organisation, OrganisationKind
 
 from .models import BackfillOrder, Pledge, PledgeKind, PledgeState, StockPosition
+
+DONOR_KINDS = (OrganisationKind.DONOR_NATION, OrganisationKind.DONOR_ORGANISATION)
+
+
+def shown_donors(user) -> QuerySet[Organisation]:
+    """The donors a page's donor filter offers: those whose pledges ``user`` sees with their
+    donor shown (never every organisation, never one anonymous to the reader). Any donor is
+    still accepted, and finds nothing the reader may not see."""
+    return Organisation.objects.filter(
+        kind__in=DONOR_KINDS, pk__in=Pledge.objects.visible_to(user).values("shown_donor_id"))
 
 
 class PledgeFilterSet(df.FilterSet):
@@ -19,7 +29,8 @@ class PledgeFilterSet(df.FilterSet):
     state = df.MultipleChoiceFilter(choices=PledgeState.choices, distinct=False)
     kind = df.MultipleChoiceFilter(choices=PledgeKind.choices, distinct=False)
     donor = df.ModelChoiceFilter(
-        queryset=Organisation.objects.all(), field_name="shown_donor_id", method="by_donor",
+        queryset=Organisation.objects.filter(kind__in=DONOR_KINDS), field_name="shown_donor_id",
+        method="by_donor",
         label="Donor",
     )
     item_type = df.ModelChoiceFilter(queryset=ItemType.objects.all())
@@ -71,9 +82,11 @@ class StockPositionFilterSet(df.FilterSet):
     )
     ordering = df.OrderingFilter(fields=("id", "quantity_held", "target_minimum"))
 
+    owner = df.ModelChoiceFilter(queryset=Organisation.objects.filter(kind__in=DONOR_KINDS))
+
     class Meta:
         model = StockPosition
-        fields = ["owner"]
+        fields = []
 
 
 def _visible_positions(request) -> QuerySet[StockPosition]:

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from clearinghouse.core import words
 from clearinghouse.core.history import history_entries
 from clearinghouse.core.listing import (
     Column,
@@ -39,7 +40,7 @@ from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import User
 
 from . import queries, services
-from .filtersets import PledgeFilterSet, StockPositionFilterSet
+from .filtersets import PledgeFilterSet, StockPositionFilterSet, shown_donors
 from .forms import PledgeForm
 from .models import COMMITTED_STATES, PLEDGE_LIFECYCLE, Pledge, PledgeKind, StockPosition
 
@@ -76,7 +77,7 @@ def _quantity_text(pledge) -> str:
     if value is None:
         return ""
     if pledge.kind == "funding":
-        return f"EUR {display(value)}"
+        return words.money(value)
     if pledge.kind == "training":
         return f"{display(value)} places"
     return display(value)
@@ -96,6 +97,7 @@ class PledgeListing(Listing):
     export_url_name = "pledges:export"
     labels = {"donor": "Donor", "area": "Capability area", "need": "Need (ID)",
               "available_after": "Available from", "available_before": "Available until"}
+    offered = {"donor": shown_donors}
     columns = (
         id_column("pledges:detail"),
         Column("Donor", donor_name, sort="donor", href=donor_link,
