@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from clearinghouse.core import words
 from clearinghouse.core.listing import Column, Listing, attr, detail_link
 from clearinghouse.core.panels import panels_for
 from clearinghouse.core.views import visible_or_404
@@ -29,7 +30,8 @@ class ItemTypeListing(Listing):
         Column("Area", attr("area.name")),
         Column("Family", attr("family.name")),
         Column("Unit", lambda i: i.get_unit_of_issue_display()),
-        Column("Value (EUR)", attr("unit_value_eur"), sort="unit_value_eur"),
+        Column("Value (EUR)", attr("unit_value_eur"), sort="unit_value_eur",
+               text=lambda i: words.number(i.unit_value_eur, places=2)),
         Column("Lethal", attr("lethal"), sort="lethal"),
     )
 

@@ -6,6 +6,7 @@ from django.db import models
 
 from clearinghouse.core.chain import History
 from clearinghouse.core.lifecycle import StateMachine, Versioned
+from clearinghouse.core.words import number
 from clearinghouse.security.models import Controlled
 
 
@@ -78,7 +79,7 @@ class Need(Controlled, Versioned):
         ]
 
     def __str__(self):
-        return f"Need {self.pk}: {self.quantity:g} × {self.item_type or self.family}"
+        return f"Need {self.pk}: {number(self.quantity)} × {self.item_type or self.family}"
 
     @property
     def whole_units_only(self) -> bool:

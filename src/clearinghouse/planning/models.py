@@ -13,6 +13,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Value, When
 
 from clearinghouse.core.chain import History
 from clearinghouse.core.lifecycle import StateMachine, Versioned
+from clearinghouse.core.words import number
 from clearinghouse.parties.models import User
 from clearinghouse.security.models import Controlled, ControlledQuerySet, VisibleQuerySet
 from clearinghouse.security.roles import Audience, audiences
@@ -193,7 +194,7 @@ class Allocation(models.Model):
         indexes = [models.Index(fields=["plan", "need"]), models.Index(fields=["pledge"])]
 
     def __str__(self):
-        return f"{self.quantity:g} for need {self.need_id} (plan {self.plan_id})"
+        return f"{number(self.quantity)} for need {self.need_id} (plan {self.plan_id})"
 
 
 class Gap(models.Model):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 
+from clearinghouse.core.words import number
 from clearinghouse.needs.models import PLEDGEABLE_STATES, Need
 
 from .models import Pledge, PledgeKind, StockPosition
@@ -160,7 +161,8 @@ def _check_stock(pledge: Pledge, refuse: _Refuse) -> None:
         return
     free = position.quantity_held - position.committed(exclude_pledge_id=pledge.pk)
     if pledge.quantity > free:
-        refuse("quantity", f"Only {free:g} of {pledge.item_type} are held and not yet pledged.")
+        refuse("quantity",
+               f"Only {number(free)} of {pledge.item_type} are held and not yet pledged.")
         return
     remaining = free - pledge.quantity
     pledge.stock_position = position

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from clearinghouse.core.chain import History
 from clearinghouse.core.lifecycle import StateMachine, Versioned
+from clearinghouse.core.words import day, number
 from clearinghouse.parties.models import User
 from clearinghouse.security.models import (
     Controlled,
@@ -219,7 +220,7 @@ class StockPosition(Controlled, Versioned):
         ]
 
     def __str__(self):
-        return f"{self.owner} holds {self.quantity_held:g} × {self.item_type}"
+        return f"{self.owner} holds {number(self.quantity_held)} × {self.item_type}"
 
     def committed(self, exclude_pledge_id: int | None = None) -> Decimal:
         """Quantity promised from this position by pledges not yet delivered or abandoned."""
@@ -255,7 +256,7 @@ class BackfillOrder(Versioned):
         ordering = ["expected_date", "id"]
 
     def __str__(self):
-        return f"Backfill {self.quantity:g} by {self.expected_date}"
+        return f"Backfill {number(self.quantity)} by {day(self.expected_date)}"
 
 
 class SupplierOffer(Controlled, Versioned):

@@ -25,6 +25,12 @@ def num(value: Any, whole: Any = False) -> str:
 
 
 @register.filter
+def decimals(value: Any, places: int) -> str:
+    """A small figure kept to ``places`` decimals (pallets per unit: 0.0125)."""
+    return w.number(value, places=int(places))
+
+
+@register.filter
 def pct(value: Any) -> str:
     return w.percent(value)
 
