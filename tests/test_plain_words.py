@@ -15,7 +15,6 @@ import re
 
 import pytest
 from django.apps import apps
-from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from clearinghouse.core.words import WORDS

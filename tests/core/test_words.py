@@ -15,6 +15,7 @@ from clearinghouse.core import words
     (Decimal("2100000.500"), False, "2,100,001"),
     (Decimal("12.50"), False, "12.5"),
     (0.000482, False, "0"),
+    (Decimal("1200.50"), False, "1,200.5"),
     (Decimal("13977.52"), True, "13,978"),
     (Decimal("2.4"), True, "2"),
     (Decimal("-1250.5"), False, "-1,251"),
@@ -67,3 +68,9 @@ def test_every_term_links_to_its_explanation_on_the_help_page(client, django_use
 
 def test_the_help_page_is_for_signed_in_users(client):
     assert client.get("/help/").status_code == 302
+
+
+def test_amounts_keep_both_digits_of_their_cents():
+    assert words.money(Decimal("1200.5")) == "EUR 1,200.50"
+    assert words.money(Decimal("2500000.00")) == "EUR 2,500,000"
+    assert words.euros(None) == "–"

@@ -31,7 +31,7 @@ class ItemTypeListing(Listing):
         Column("Family", attr("family.name")),
         Column("Unit", lambda i: i.get_unit_of_issue_display()),
         Column("Value (EUR)", attr("unit_value_eur"), sort="unit_value_eur",
-               text=lambda i: words.number(i.unit_value_eur, places=2)),
+               text=lambda i: words.euros(i.unit_value_eur)),
         Column("Lethal", attr("lethal"), sort="lethal"),
     )
 

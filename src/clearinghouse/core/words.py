@@ -117,10 +117,21 @@ def percent(fraction: Any) -> str:
     return f"{number_format(shown, force_grouping=True)}%"
 
 
-def money(value: Any) -> str:
-    """An amount in euros: "EUR 1,250,000" (cents only when there are some)."""
+def euros(value: Any) -> str:
+    """An amount's figure: 1,250,000 or 1,200.50 (cents, both digits, only when there are
+    some)."""
     found = _decimal(value)
-    return "–" if found is None else f"EUR {number(found, places=2)}"
+    if found is None:
+        return "–"
+    shown = number(found, places=2)
+    whole, dot, cents = shown.partition(".")
+    return f"{whole}.{cents.ljust(2, '0')}" if dot else shown
+
+
+def money(value: Any) -> str:
+    """An amount in euros: "EUR 1,250,000", "EUR 1,200.50"."""
+    found = _decimal(value)
+    return "–" if found is None else f"EUR {euros(found)}"
 
 
 def day(value: dt.date | dt.datetime | None) -> str:
