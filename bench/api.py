@@ -38,9 +38,12 @@ HOW_TO_START = (
 
 
 def parse_args(description: str = __doc__, requests: int = 200, warmup: int = 20,
-               database: str = BENCH_DB) -> argparse.Namespace:
-    """The benchmarks' shared options (bench/pages.py passes its own defaults)."""
+               database: str = BENCH_DB, extra: tuple = ()) -> argparse.Namespace:
+    """The benchmarks' shared options (bench/pages.py passes its own defaults, and ``extra``
+    options as (names, keyword arguments) of ``add_argument``)."""
     parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
+    for names, options in extra:
+        parser.add_argument(*names, **options)
     parser.add_argument("--scales", default="1,10", help="demo scales, comma-separated")
     parser.add_argument("--requests", type=int, default=requests, help="timed requests per case")
     parser.add_argument("--warmup", type=int, default=warmup, help="untimed requests per case")

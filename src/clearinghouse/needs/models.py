@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.functional import cached_property
 
 from clearinghouse.core.chain import History
 from clearinghouse.core.lifecycle import StateMachine, Versioned
@@ -81,7 +82,7 @@ class Need(Controlled, Versioned):
     def __str__(self):
         return f"Need {self.pk}: {number(self.quantity)} × {self.item_type or self.family}"
 
-    @property
+    @cached_property  # asked by every quantity a need's page shows
     def whole_units_only(self) -> bool:
         if self.item_type_id:
             return self.item_type.indivisible
