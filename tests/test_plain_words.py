@@ -1,10 +1,10 @@
 """Every page, as every role, in the users' words (issue 15): no raw code of the solver's or a
 lifecycle's vocabulary, no number with trailing zeros, no ISO date in what a page says.
 
-The pages are found by walking the URL patterns (so a new page is scanned without being
-listed here) and opened with the ids of a small world with an adopted plan; what a page says
-is its text without tags, scripts and attribute values (an input's ISO value is the browser's
-business). The width of each page at 390 px is checked in Chromium
+The pages are found by walking the URL patterns (tests/pages.py: a new page is scanned
+without being listed here) and opened with the ids of a small world with an adopted plan;
+what a page says is its text without tags, scripts and attribute values (an input's ISO value
+is the browser's business). Their width at 390 px is checked in Chromium
 (tests/browser/test_pages.py).
 """
 
@@ -15,23 +15,14 @@ import re
 
 import pytest
 from django.apps import apps
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from clearinghouse.core.words import WORDS
-from clearinghouse.planning import services
-from clearinghouse.planning.models import Plan
-from clearinghouse.pledges.models import StockPosition
-from clearinghouse.security.roles import Classification, Role
 from tests.conftest import client_for
-from tests.factories import OrgOfKindFactory, StockPositionFactory, UserFactory
-from tests.planning.world import run_worker, world  # noqa: F401  (a fixture)
+from tests.pages import adopted, page_addresses, readers  # noqa: F401  (a fixture)
+from tests.planning.world import world  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
-# Routes that are not pages to read: writes, downloads, the API, the admin (its own words).
-NOT_PAGES = re.compile(
-    r"(:act$|:adopt$|:cancel$|:rerun$|export|csv$|^logout$|^display$|"
-    r"^accounts:(verify|enrol|remove|recovery-codes)$|:status$|^schema$)")
 TRAILING_ZERO = re.compile(r"(?<![\w.])\d[\d,]*\.\d*0(?![\d.])")
 ISO_DATE = re.compile(r"\b20\d\d-[01]\d-[0-3]\d\b")
 
@@ -56,59 +47,9 @@ def said(page: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", page))
 
 
-def pages(ids: dict[str, int]) -> dict[str, str]:
-    """Every page's route name and an address, its ids filled from ``ids`` by the route's
-    namespace (``needs:detail`` -> ids["needs"])."""
-    found = {}
-
-    def walk(patterns, prefix: str, namespace: str) -> None:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                space = ":".join(filter(None, (namespace, p.namespace)))
-                walk(p.url_patterns, prefix + str(p.pattern), space)
-            elif isinstance(p, URLPattern):
-                name = ":".join(filter(None, (namespace, p.name)))
-                if (not p.name or NOT_PAGES.search(name)
-                        or prefix.startswith(("api/", "admin/"))):
-                    continue
-                key = name.replace(":", "/") if name.replace(":", "/") in ids else namespace
-                path = re.sub(r"<(?:\w+:)?(\w+)>",
-                              lambda m, key=key: str(ids.get(f"{key}.{m.group(1)}",
-                                                             ids.get(key, 1))),
-                              prefix + str(p.pattern))
-                found.setdefault(name, "/" + path)
-
-    walk(get_resolver().url_patterns, "", "")
-    return found
-
-
-@pytest.fixture
-def adopted(world, django_capture_on_commit_callbacks):  # noqa: F811
-    with django_capture_on_commit_callbacks(execute=True):
-        plan = services.run_plan(world.coordinator, "Spring plan", horizon=26)
-    run_worker()
-    plan.refresh_from_db()
-    services.adopt_plan(world.coordinator, plan, plan.version)
-    return Plan.objects.get(pk=plan.pk)
-
-
-def readers(world) -> list:  # noqa: F811
-    auditor = UserFactory(organisation=OrgOfKindFactory(kind="oversight"), roles=[Role.AUDITOR],
-                          clearance=Classification.CONFIDENTIAL)
-    admin = UserFactory(organisation=OrgOfKindFactory(kind="platform"), roles=[],
-                        is_staff=True, is_superuser=True)
-    return [world.coordinator, world.planner, world.deu_rep, world.pol_rep,
-            world.hub_operator, world.east_unit, auditor, admin]
-
-
 def test_every_page_speaks_the_users_words_to_every_role(world, adopted):  # noqa: F811
-    position = StockPositionFactory(owner=world.deu.owner, item_type=world.shells)
-    assert StockPosition.objects.filter(pk=position.pk).exists()
-    ids = {"needs": world.critical.pk, "pledges": world.deu.pk, "pledges/stock-detail":
-           position.pk, "planning": adopted.pk, "planning.other": adopted.pk,
-           "parties": world.deu.owner_id, "catalogue": world.shells.pk}
-    addresses = pages(ids)
-    assert {"start", "needs:list", "planning:detail", "planning:asks"} <= set(addresses)
+    addresses = page_addresses(world, adopted)
+    assert {"start", "needs:list", "planning:detail", "planning:asks", "help"} <= set(addresses)
     codes = raw_codes()
     assert {"gap_limit", "too_late", "partly_covered", "all_donors"} <= codes
     problems, read = [], 0

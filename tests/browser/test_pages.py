@@ -10,6 +10,8 @@ from clearinghouse.needs.models import Priority
 from clearinghouse.security.roles import Classification
 
 from ..factories import NeedFactory
+from ..pages import adopted  # noqa: F401  (a fixture)
+from ..planning.world import world  # noqa: F401  (a fixture)
 from .conftest import assert_accessible
 
 # Large type for a projector: html.large's font size against the laptop's (app.css: 24px / 16px).
@@ -218,3 +220,34 @@ def test_pages_fit_a_phone_without_scrolling_sideways(as_user, user_of_role, rol
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{url} is {width} px wide"
     shot(page, "need-at-390")
+
+
+def test_every_page_fits_a_phone_as_every_role(as_user, world, adopted):  # noqa: F811
+    """Issue 15: every page (found by walking the URL patterns, tests/test_plain_words.py), as
+    each role of a world with an adopted plan, is no wider than a 390 px phone, and its menu
+    folds behind a button there."""
+    from ..pages import page_addresses, readers
+
+    addresses = page_addresses(world, adopted)
+    wide, seen = [], 0
+    for user in readers(world):
+        page = as_user(user)
+        page.set_viewport_size({"width": 390, "height": 800})
+        for address in addresses.values():
+            reply = page.goto(address)
+            if reply is None or reply.status != 200 or "html" not in reply.headers.get(
+                    "content-type", ""):
+                continue
+            seen += 1
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                wide.append(f"{user.username} {address}: {width} px")
+        page.goto("/")
+        menu = page.get_by_role("button", name="Menu")
+        expect(menu).to_have_attribute("aria-expanded", "false")
+        expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+        menu.click()
+        expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+        page.close()
+    assert seen > 60, seen
+    assert not wide, "\n".join(wide)

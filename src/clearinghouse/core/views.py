@@ -3,6 +3,7 @@ history, actions with confirmation, and forms saved through the services."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -113,8 +114,11 @@ def present_history(
             return str(dict(field.flatchoices).get(value, value))
         if isinstance(value, bool):
             return "yes" if value else "no"
-        if field.get_internal_type() == "DecimalField":
+        kind = field.get_internal_type()
+        if kind in ("DecimalField", "FloatField"):
             return quantity(value)
+        if kind == "DateField":
+            return words.day(_date(value)) or str(value)
         return str(value)
 
     shown = []
@@ -129,6 +133,16 @@ def present_history(
                             "after": show(field, change["after"])})
         shown.append({**entry, "changes": changes})
     return list(reversed(shown))  # newest first
+
+
+def _date(value: Any) -> dt.date | None:
+    """A date as history stores it (a date, or its ISO text)."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def _ids(value) -> list:
