@@ -97,8 +97,14 @@ class Ask:
         return f"{said[0].upper()}{said[1:]}."
 
 
-def next_monday(today: date) -> date:
-    return today + timedelta(days=(7 - today.weekday()) % 7)
+def today() -> date:
+    """The day the ask list is read (a function, so that a test may move it)."""
+    return date.today()
+
+
+def next_monday(on: date) -> date:
+    """``on`` if a Monday, else the Monday after it."""
+    return on + timedelta(days=(7 - on.weekday()) % 7)
 
 
 def fastest_weeks(instance: dict) -> dict[str, int]:
@@ -116,17 +122,17 @@ def fastest_weeks(instance: dict) -> dict[str, int]:
 
 
 def ready_by(plan: Plan, need: Need, week: int | None, fastest: int | None,
-             today: date) -> ReadyBy:
+             on: date) -> ReadyBy:
     """By when goods for ``need`` must be ready: ``week`` (the plan's week, from a supply ask)
     or the due week less the ``fastest`` path; never a past date."""
     if week is None and fastest is not None:
         due = (need.required_by - plan.start_date).days // 7 + 1
         week = due - fastest
-    if week is not None and week >= 1 and plan.week_start(week) >= today:
+    if week is not None and week >= 1 and plan.week_start(week) >= on:
         return ReadyBy(deadline=plan.week_start(week))
     if fastest is None:
         return ReadyBy(too_late_for=need.required_by)
-    earliest = next_monday(today)
+    earliest = next_monday(on)
     arrives = earliest + timedelta(weeks=fastest)
     if arrives <= need.required_by:  # past the plan's date, but a route is still fast enough
         return ReadyBy(deadline=earliest, soon=True)
@@ -151,9 +157,10 @@ def _whole_families(instance: dict) -> dict[str, bool]:
     return found
 
 
-def asks_for(plan: Plan, user: User, today: date | None = None) -> list[Ask]:
-    """One ask per gap of ``plan`` whose need ``user`` sees, the most important first."""
-    today = today or date.today()
+def asks_for(plan: Plan, user: User, on: date | None = None) -> list[Ask]:
+    """One ask per gap of ``plan`` whose need ``user`` sees, the most important first, read on
+    the day ``on`` (today by default)."""
+    on = on or today()
     instance = plan.instance
     fastest = fastest_weeks(instance)
     families = _whole_families(instance)
@@ -173,7 +180,7 @@ def asks_for(plan: Plan, user: User, today: date | None = None) -> list[Ask]:
             if isinstance(week, int) and not isinstance(week, bool):
                 weeks.append(week)
         region = region_codes.get(f"N{need.pk}", need.region.code if need.region_id else None)
-        when = ready_by(plan, need, min(weeks) if weeks else None, fastest.get(region), today)
+        when = ready_by(plan, need, min(weeks) if weeks else None, fastest.get(region), on)
         whole = (need.item_type.indivisible if need.item_type_id
                  else families.get(need.family.code, False))
         area = need.item_type.area if need.item_type_id else need.family.area

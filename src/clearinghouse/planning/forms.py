@@ -39,7 +39,9 @@ def plan_names(plan: Plan, user: User) -> dict[str, dict[str, str]]:
     ``user`` sees them: what the what-if form offers and what a what-if's changes are told
     with (a code without a visible name reads as itself)."""
     inst = plan.instance
-    donors = {p.get("donor") for p in inst.get("pledges", []) + inst.get("funds", [])}
+    # a what-if's own changes name donors its snapshot no longer holds (one withdrawn)
+    donors = {p.get("donor") for p in inst.get("pledges", []) + inst.get("funds", [])
+              + plan.changes}
     hubs = {h.get("id") for h in inst.get("hubs", [])}
     items = {i.get("id") for i in inst.get("items", []) if str(i.get("id", "")).startswith("I")}
     return {
