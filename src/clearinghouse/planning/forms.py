@@ -33,6 +33,10 @@ class RunPlanForm(forms.Form):
     time_limit_s = forms.FloatField(label="Time limit (seconds)", min_value=0.1, max_value=3600,
                                     initial=60, help_text="How long the planner may search.")
 
+    def clean_name(self) -> str:
+        """The name given, else one in words: "Snapshot of 6 Dec 2026"."""
+        return self.cleaned_data.get("name") or f"Snapshot of {day(date.today())}"
+
 
 def plan_names(plan: Plan, user: User) -> dict[str, dict[str, str]]:
     """The names of the snapshot's donors, hubs and items, by the codes the snapshot uses, as
@@ -95,6 +99,9 @@ class WhatIfForm(forms.Form):
                                                   names["items"])
         self.fields["add_origin"].choices = choices({r["origin"] for r in inst.get("routes", [])},
                                                     {})
+        for name in ("withdraw_donor", "close_hub", "add_item", "add_origin"):
+            # long names: the select shrinks to the screen (390 px) instead of widening it
+            self.fields[name].widget.attrs["style"] = "max-width: 100%"
         self.first, self.last = plan.start_date, self.last_day(plan)
         for name in DATE_FIELDS:
             self.fields[name].widget.attrs.update(min=self.first.isoformat(),
