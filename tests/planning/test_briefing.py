@@ -215,7 +215,7 @@ def test_the_what_if_form_refuses_unknown_names_and_dates_outside_the_plan(
         reply = client.post(url, data)
         assert reply.status_code == 400, data
         page = reply.content.decode()
-        assert f'id="id_{field}_error"' in page, (field, page[:0])
+        assert f'id="id_{field}_error"' in page, field
         if "Pick a date" in page:
             assert "from " + plan.start_date.strftime("%-d %b %Y") in text_of(page)
     assert Plan.objects.count() == 1
