@@ -24,7 +24,7 @@ def wait_solved(page):
     run_worker()
     expect(page.locator("#plan-status [data-state='solved']")).to_be_visible(
         timeout=SOLVE_TIMEOUT)
-    expect(page.get_by_role("heading", name="Coverage by priority")).to_be_visible()
+    expect(page.get_by_role("heading", name="What this plan does")).to_be_visible()
 
 
 def test_run_watch_compare_adopt_and_the_recipient_sees_it(server, world, as_user, shot):
@@ -42,18 +42,30 @@ def test_run_watch_compare_adopt_and_the_recipient_sees_it(server, world, as_use
     plan = Plan.objects.get(name="Contact group 14")
     # The page watches the worker by itself (htmx polling) until the plan is solved.
     wait_solved(page)
+    expect(page.locator("#plan-story")).to_contain_text("Weighted by priority")
+    # the solver's figures behind a toggle
+    expect(page.locator("#value-chart")).to_be_hidden()
+    page.locator("#solver-figures summary").click()
     expect(page.locator("#value-chart .hbar")).to_have_count(3)
-    expect(page.locator(f"#plan-needs tr[data-need='{world.low.pk}'] td").nth(3)
-           ).to_have_text("70")
+    expect(page.locator("#value-chart")).to_be_visible()
+    low = page.locator(f"#plan-needs tr[data-need='{world.low.pk}'] td")
+    expect(low.nth(1)).to_have_text("155 mm shell")
+    expect(low.nth(5)).to_have_text("70")
+    # every need findable by its item's name
+    page.get_by_label("Find a need").fill("Demining")
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator("#plan-needs tbody tr")).to_have_count(1)
+    expect(page.locator("#plan-needs tbody tr td").nth(1)).to_have_text("Demining kit")
     assert_accessible(page, "plan-detail")
     shot(page, "plan")
 
     page.get_by_role("link", name="What if…").click()
-    page.locator("main form").get_by_label("A donor withdraws all its pledges").select_option("POL")
+    page.locator("main form").get_by_label("A donor withdraws all its pledges").select_option(
+        label="Poland")
     page.get_by_role("button", name="Solve the what-if").click()
     wait_solved(page)
     page.get_by_role("link", name=f"Compare with plan {plan.pk}").click()
-    expect(page.get_by_text("POL withdraws all its pledges")).to_be_visible()
+    expect(page.get_by_text("Poland withdraws all its pledges")).to_be_visible()
     row = page.locator(f"#compare-needs tr[data-need='{world.low.pk}'] td")
     expect(row.nth(2)).to_have_text("70")
     expect(row.nth(3)).to_have_text("20")
@@ -73,3 +85,13 @@ def test_run_watch_compare_adopt_and_the_recipient_sees_it(server, world, as_use
     planner.goto("/plans/asks/")
     expect(planner.locator(f"#asks tr[data-need='{world.low.pk}']")).to_contain_text("30")
     assert_accessible(planner, "ask-list")
+
+    # the coordinator prints the ask list for the meeting: no navigation, the marking on it
+    page.goto("/plans/asks/")
+    page.get_by_role("link", name="Printable view").click()
+    expect(page.get_by_role("heading", name="Ask list")).to_be_visible()
+    expect(page.locator("nav")).to_have_count(0)
+    expect(page.locator(".banner").first).to_be_visible()
+    expect(page.locator(f"#asks tr[data-need='{world.low.pk}']")).to_contain_text("West")
+    assert_accessible(page, "ask-print")
+    shot(page, "ask-print")

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from clearinghouse.core.lifecycle import transition
+from clearinghouse.core.words import word
 from clearinghouse.needs.models import Need, NeedState
 from clearinghouse.planning.models import Gap, Plan, PlanState
 from clearinghouse.planning.queries import GENERIC_MESSAGES, OTHER_MESSAGE
@@ -71,6 +72,10 @@ def test_run_and_adopt_a_plan_through_the_api(world, api, django_capture_on_comm
     assert plan["name"] == "March plan" and plan["horizon_weeks"] == 26
     assert plan["kind"] == "plan" and plan["figures_shown"] is True
     assert plan["status"] and plan["value"] <= plan["bound"] + 1e-9
+    # the codes kept, their words beside them (core/words.py)
+    assert plan["status_display"] == word("solver_status", plan["status"])
+    assert plan["status_display"] != plan["status"] and "_" not in plan["status_display"]
+    assert plan["state_display"] and plan["kind_display"] == "plan"
     assert plan["ratio_to_greedy"] == pytest.approx(plan["value"] / plan["greedy_value"])
     assert plan["created_by"] == c.username
     listed = api.as_(c).get("/api/plans/", {"state": "solved", "kind": "plan"}).json()
@@ -231,7 +236,8 @@ def test_the_adopted_plan_is_seen_thin_by_those_who_take_part(world, api, adopte
         assert body["name"] == adopted["name"]
         assert all(body[f] is None for f in ("value", "coverage", "bound", "gap", "stats",
                                             "note", "left_out", "created_by", "changes",
-                                            "error"))
+                                            "error", "status", "status_display"))
+        assert body["state_display"] == "adopted"
         listed = api.as_(user).get("/api/plans/").json()
         assert [p["id"] for p in listed["results"]] == [adopted["id"]]
         assert api.as_(user).get(f"/api/plans/{adopted['id']}/compare/{adopted['id']}/"
@@ -352,6 +358,15 @@ LEAKY = [
 ]
 
 
+def codes_said(reasons: list, keep: bool = False) -> list:
+    """The reasons without their ``code_display``, once it is checked to be the code's words
+    (core/words.py), never the code itself."""
+    for r in reasons:
+        assert r["code_display"] == word("reason", r["code"]) and "_" not in r["code_display"]
+    return reasons if keep else [{k: v for k, v in r.items() if k != "code_display"}
+                                 for r in reasons]
+
+
 def test_gaps_are_masked_for_all_but_coordinators(world, api, adopted):
     plan = Plan.objects.get(pk=adopted["id"])
     Gap.objects.filter(plan=plan, need=world.low).update(reasons=LEAKY)
@@ -364,7 +379,7 @@ def test_gaps_are_masked_for_all_but_coordinators(world, api, adopted):
     full = api.as_(world.coordinator).get(url).json()["results"]
     assert hidden.pk in {g["need"] for g in full}
     low = next(g for g in full if g["need"] == world.low.pk)
-    assert low["reasons"] == LEAKY and low["missing"] == pytest.approx(30)
+    assert codes_said(low["reasons"]) == LEAKY and low["missing"] == pytest.approx(30)
 
     for user in (world.planner, world.deu_rep, world.east_unit):
         reply = api.as_(user).get(url, {"page_size": 500})
@@ -376,7 +391,8 @@ def test_gaps_are_masked_for_all_but_coordinators(world, api, adopted):
                          "hub_capacity"]
         assert [r["message"] for r in low["reasons"]] == [
             GENERIC_MESSAGES[c] if c != "other" else OTHER_MESSAGE for c in codes]
-        assert all(set(r) == {"code", "message", "would_close", "ask"} for r in low["reasons"])
+        assert all(set(r) == {"code", "code_display", "message", "would_close", "ask"}
+                   for r in codes_said(low["reasons"], keep=True))
         first = low["reasons"][0]
         assert first["would_close"] == {"item": "I7", "quantity": 30, "region": "west",
                                         "arrival_week": 6}
@@ -420,7 +436,8 @@ def test_ask_list_for_everyone_over_the_needs_they_see(world, api,
     assert api.as_(other).get(f"/api/ask-list/?plan={plan.pk}").status_code == 404
     mine = api.as_(world.coordinator).get(f"/api/ask-list/?plan={plan.pk}").json()["results"]
     assert [r["need"] for r in mine] == [world.low.pk]
-    assert mine[0]["reasons"] == plan.gaps.get().reasons
+    assert codes_said(mine[0]["reasons"]) == plan.gaps.get().reasons
+    assert mine[0]["reasons_display"] == "What was offered went to more urgent needs."
 
 
 def test_allocations_of_a_pledge_above_the_readers_clearance_are_absent(world, api, adopted):

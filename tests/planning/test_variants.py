@@ -38,7 +38,15 @@ def test_each_change_kind(world, snapshot):
     assert {p["id"] for p in snapshot["pledges"]} == {deu, pol}
     assert "closed_weeks" not in snapshot["hubs"][0]
     assert [describe_change(c) for c in changes[:2]] == [
-        f"pledge {pol} withdrawn", "hub rze closed weeks 3–6"]
+        f"pledge {pol[1:]} withdrawn", "hub rze closed weeks 3–6"]
+    # in the users' words: names for codes, dates for weeks
+    names = {"hubs": {"rze": "Rzeszow"}, "items": {changes[2]["item"]: "155 mm shell"}}
+    def when(week, end=False):
+        return f"{'last' if end else 'first'} day of week {week}"
+    said = [describe_change(c, names, when) for c in changes[1:4]]
+    assert said[0] == "hub Rzeszow closed from first day of week 3 to last day of week 6"
+    assert said[1].startswith("a hypothetical pledge of 40 × 155 mm shell at ")
+    assert said[2] == f"need {crit[1:]} becomes low"
 
 
 def test_withdrawing_a_donor_removes_its_pledges_and_funds(world, snapshot):

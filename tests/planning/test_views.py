@@ -39,8 +39,9 @@ def test_run_watch_and_inspect(world, django_capture_on_commit_callbacks):
     status = coordinator.get(reverse("planning:status", args=[plan.pk]), HTTP_HX_REQUEST="true")
     assert b'data-state="solved"' in status.content and status["HX-Refresh"] == "true"
     page = coordinator.get(reverse("planning:detail", args=[plan.pk])).content.decode()
-    assert "Coverage by priority" in page and "Coverage by capability area" in page
-    assert f'data-need="{world.low.pk}"' in page and "Greedy (first come)" in page
+    assert "What this plan does" in page and 'id="by-priority"' in page
+    assert 'id="by-area"' in page
+    assert f'data-need="{world.low.pk}"' in page and "First-come plan" in page
     assert "Adopt…" in page
 
 
@@ -70,7 +71,8 @@ def test_what_if_compare_and_adopt(world, django_capture_on_commit_callbacks):
     run_worker()
     coordinator = client_for(world.coordinator)
     url = reverse("planning:what-if", args=[plan.pk])
-    bad = coordinator.post(url, {"close_hub": "rze", "close_from": 9, "close_to": 3})
+    later, sooner = plan.week_start(9).isoformat(), plan.week_start(3).isoformat()
+    bad = coordinator.post(url, {"close_hub": "rze", "close_from": later, "close_to": sooner})
     assert bad.status_code == 400 and b'id="id_close_to_error"' in bad.content
     with django_capture_on_commit_callbacks(execute=True):
         reply = coordinator.post(url, {"withdraw_donor": "POL"})
@@ -78,7 +80,7 @@ def test_what_if_compare_and_adopt(world, django_capture_on_commit_callbacks):
     run_worker()
     what_if = Plan.objects.get(base=plan)
     page = coordinator.get(reverse("planning:compare", args=[plan.pk, what_if.pk])).content
-    assert b"POL withdraws all its pledges" in page
+    assert b"Poland withdraws all its pledges" in page
     assert f'data-need="{world.low.pk}"'.encode() in page
     assert f'data-need="{world.critical.pk}"'.encode() not in page  # unchanged: not listed
 
@@ -130,7 +132,7 @@ def test_ask_list_is_paged_and_totals_count_every_page(world,
     assert [len(s) for s in shown] == [1, 1] and shown[0] != shown[1]
     for page in pages:
         assert "(2 needs)" in page and "Page " in page and " of 2" in page
-        assert "Bridge layer" in page.split('id="asks-needs"')[0]  # totals: every page's
+        assert "Bridge layer" in page.split('id="asks-by-item"')[1]  # totals: every page's
     everything = client.get(reverse("planning:asks")).content.decode()
     assert len(re.findall(r'data-need="', everything)) == 2 and " of 2" not in everything
 
@@ -151,7 +153,7 @@ def test_ask_list_page_and_csv(world, django_capture_on_commit_callbacks):
     assert f'data-need="{world.low.pk}"' in coordinator
     csv = b"".join(donor.get(reverse("planning:asks-csv")).streaming_content).decode()
     lines = csv.strip().splitlines()
-    assert lines[0].lstrip("\ufeff").startswith("need,priority,item,region")
-    assert any(line.startswith(f"{world.low.pk},low,") for line in lines[1:])
+    assert lines[0].lstrip("\ufeff").startswith("Need,Priority,What,How many,Ready by,Where")
+    assert any(line.startswith(f"Need {world.low.pk},low,155 mm shell,30,") for line in lines[1:])
     # Someone who may not see plans cannot pick one.
     assert donor.get(reverse("planning:asks") + f"?plan={plan.pk}").status_code == 404

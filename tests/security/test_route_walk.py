@@ -20,7 +20,7 @@ from ..needs import test_views as need_views
 from ..parties import test_second_factor as two_step
 from ..parties import test_sign_in, test_tokens
 from ..planning import test_api as plan_api
-from ..planning import test_coverage
+from ..planning import test_briefing, test_coverage
 from ..planning import test_tasks as plan_tasks
 from ..planning import test_views as plan_views
 from ..pledges import test_views as pledge_views
@@ -76,6 +76,8 @@ ROUTES = {
     "planning:rerun": plan_views,
     "planning:asks": plan_views,
     "planning:asks-csv": plan_views,
+    "planning:asks-print":
+        test_briefing.test_the_csv_carries_the_page_s_columns_and_a_donor_no_region_it_may_not_know,
     "me": core_api.test_token_authentication,
     "plan-allocations": test_planning_matrix.test_allocations,
     "plan-gaps": test_planning_matrix.test_gaps,

@@ -1,34 +1,66 @@
-"""The ask list for the next contact-group meeting: what the plan could not cover, and what a
-donor would have to offer, by when, to close each gap.
+"""The ask list for the next contact-group meeting, as a briefing: per gap of a plan, what is
+asked (the item or family by name), how many (whole units for what comes in whole units), by
+when it must be ready, where it goes, and why, in one short sentence; totals by item and by
+capability area.
 
-Built from a plan's gaps over the needs the reader sees. Only coordinators and auditors read
-the solver's own words (they name hubs, depots and other records); everyone else reads the
-reason codes and the ask itself: item, quantity, region, and the week it must be ready.
+Built from a plan's gaps over the needs the reader sees. The reasons are read as codes only
+(``queries.reasons_for``) and said in the users' words (``core/words.py``): the solver's own
+text names pledges, depots, hubs and weeks, and is not a briefing.
+
+By when: the week a supply ask says new goods must be ready at a depot, else the due week less
+the fastest path from any depot to the need's region. A date already past is never asked for:
+then the ask says it is too late for the required-by date, and when goods ready from the next
+Monday would arrive.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from clearinghouse.needs.models import Need
+from clearinghouse.core.words import day, number, words
+from clearinghouse.needs.models import Need, Priority
 from clearinghouse.parties.models import User
 
 from .models import Plan
-from .queries import gaps_for, reasons_for, sees_everything
-from .snapshot import item_names, readable
+from .queries import gaps_for, reasons_for
 
-REASONS = {
-    "no_compatible_supply": "nothing offered fits",
-    "taken_by_higher_value": "taken by needs of higher value",
-    "too_late": "offered, but ready too late",
-    "hub_capacity": "hub capacity used up",
-    "restricted": "restricted by region, earmark or fund rules",
-    "budget": "funds or supplier offers exhausted",
-    "no_route": "no route to its region",
-    "other": "not enough supply in time",
-}
+# Float noise of the solver's quantities (19.0000001 units of a whole item is 19).
+NOISE = 1e-6
+
+
+@dataclass(frozen=True)
+class ReadyBy:
+    """When goods must be ready at a depot. ``deadline``: the date to be ready by to arrive on
+    time (never past; ``soon`` when the plan's own date has passed but goods ready from the
+    next Monday could still make it). Otherwise ``too_late_for`` (the required-by date) and,
+    where a route reaches the region, the ``earliest`` date goods can be ready and when they
+    would ``arrive``."""
+
+    deadline: date | None = None
+    soon: bool = False
+    too_late_for: date | None = None
+    earliest: date | None = None
+    arrives: date | None = None
+
+    def __str__(self) -> str:
+        if self.deadline:
+            return f"as soon as possible, by {day(self.deadline)}" if self.soon else day(
+                self.deadline)
+        if self.too_late_for is None:
+            return ""
+        if self.earliest is None:
+            return f"too late for {day(self.too_late_for)}; no route reaches its region"
+        return (f"too late for {day(self.too_late_for)}; ready by {day(self.earliest)} "
+                f"arrives {day(self.arrives)}")
+
+    @property
+    def iso(self) -> str:
+        """The date to be ready by, for a machine (the on-time deadline, else the earliest)."""
+        found = self.deadline or self.earliest
+        return found.isoformat() if found else ""
 
 
 @dataclass
@@ -37,53 +69,158 @@ class Ask:
     missing: float
     late: float
     codes: list[str]
-    ready_by: date | None
-    explained: list[str] = field(default_factory=list)  # coordinators only
+    ready: ReadyBy
+    whole: bool
+    where: str = ""
+    area: str = ""
+    extra: dict = field(default_factory=dict)
 
     @property
     def quantity(self) -> float:
-        return self.missing + self.late
+        """Units to offer: what is missing or late, rounded up to whole units if need be."""
+        units = self.missing + self.late
+        return math.ceil(units - NOISE) if self.whole else units
+
+    @property
+    def how_many(self) -> str:
+        return number(self.quantity, whole=self.whole)
 
     @property
     def what(self) -> str:
         n = self.need
-        return str(n.item_type) if n.item_type_id else f"any {n.family}"
+        return n.item_type.name if n.item_type_id else f"any {n.family.name}"
 
     @property
-    def reasons(self) -> str:
-        return "; ".join(REASONS.get(c, c) for c in self.codes)
+    def why(self) -> str:
+        """One short sentence in the users' words: "Offered, but ready too late."."""
+        said = words("reason", self.codes) or words("reason", ["other"])
+        return f"{said[0].upper()}{said[1:]}."
 
 
-def asks_for(plan: Plan, user: User) -> list[Ask]:
-    """One ask per gap of ``plan`` whose need ``user`` sees, the most important first."""
-    full = sees_everything(user)
-    names = item_names(plan) if full else {}
+def today() -> date:
+    """The day the ask list is read (a function, so that a test may move it)."""
+    return date.today()
+
+
+def next_monday(on: date) -> date:
+    """``on`` if a Monday, else the Monday after it."""
+    return on + timedelta(days=(7 - on.weekday()) % 7)
+
+
+def fastest_weeks(instance: dict) -> dict[str, int]:
+    """Per region (its code in the snapshot): the fewest weeks from a depot to it, over any
+    route into a hub and that hub's delivery to the region."""
+    into: dict[str, int] = {}
+    for route in instance.get("routes", []):
+        into[route["hub"]] = min(into.get(route["hub"], route["weeks"]), route["weeks"])
+    out: dict[str, int] = {}
+    for d in instance.get("deliveries", []):
+        if d["hub"] in into:
+            weeks = into[d["hub"]] + d["weeks"]
+            out[d["region"]] = min(out.get(d["region"], weeks), weeks)
+    return out
+
+
+def ready_by(plan: Plan, need: Need, week: int | None, fastest: int | None,
+             on: date) -> ReadyBy:
+    """By when goods for ``need`` must be ready: ``week`` (the plan's week, from a supply ask)
+    or the due week less the ``fastest`` path; never a past date."""
+    if week is None and fastest is not None:
+        due = (need.required_by - plan.start_date).days // 7 + 1
+        week = due - fastest
+    if week is not None and week >= 1 and plan.week_start(week) >= on:
+        return ReadyBy(deadline=plan.week_start(week))
+    if fastest is None:
+        return ReadyBy(too_late_for=need.required_by)
+    earliest = next_monday(on)
+    arrives = earliest + timedelta(weeks=fastest)
+    if arrives <= need.required_by:  # past the plan's date, but a route is still fast enough
+        return ReadyBy(deadline=earliest, soon=True)
+    return ReadyBy(too_late_for=need.required_by, earliest=earliest, arrives=arrives)
+
+
+def region_shown(user: User, need: Need) -> str:
+    """Where the goods go, for those with need to know: the need's region is part of the need
+    record, so whoever sees the need (``Need.objects.visible_to``) sees it (DESIGN.md; rule 4
+    hides the movement, hubs and weeks, not the destination). Asks of needs a reader does not
+    see are absent altogether."""
+    return need.region.name if need.region_id else ""
+
+
+def _whole_families(instance: dict) -> dict[str, bool]:
+    """Per family code of the snapshot: whether every item of it comes in whole units."""
+    found: dict[str, bool] = {}
+    for item in instance.get("items", []):
+        if item.get("family"):
+            whole = bool(item.get("indivisible"))
+            found[item["family"]] = found.get(item["family"], True) and whole
+    return found
+
+
+def asks_for(plan: Plan, user: User, on: date | None = None) -> list[Ask]:
+    """One ask per gap of ``plan`` whose need ``user`` sees, the most important first, read on
+    the day ``on`` (today by default)."""
+    on = on or today()
+    instance = plan.instance
+    fastest = fastest_weeks(instance)
+    families = _whole_families(instance)
+    region_codes = {n["id"]: n.get("region") for n in instance.get("needs", [])}
     gaps = gaps_for(user, plan).filter(need__in=Need.objects.visible_to(user)).select_related(
-        "need__item_type", "need__family", "need__region")
+        "need__item_type__area", "need__family__area", "need__region")
     out = []
     for gap in gaps:
-        codes, weeks, explained = [], [], []
+        need = gap.need
+        codes, weeks = [], []
         for reason in reasons_for(user, gap.reasons):
             code = reason.get("code")
             if code and code not in codes:
                 codes.append(code)
             ask = reason.get("ask") if isinstance(reason.get("ask"), dict) else {}
             week = ask.get("ready_by_week")
-            if isinstance(week, int) and week >= 1:
+            if isinstance(week, int) and not isinstance(week, bool):
                 weeks.append(week)
-            if full:
-                said = (reason.get("message"), reason.get("would_close"))
-                explained.append(readable(" Would close: ".join(filter(None, said)), names))
-        ready_by = plan.week_start(min(weeks)) if weeks else None
-        out.append(Ask(gap.need, gap.missing, gap.late, codes, ready_by, explained))
+        region = region_codes.get(f"N{need.pk}", need.region.code if need.region_id else None)
+        when = ready_by(plan, need, min(weeks) if weeks else None, fastest.get(region), on)
+        whole = (need.item_type.indivisible if need.item_type_id
+                 else families.get(need.family.code, False))
+        area = need.item_type.area if need.item_type_id else need.family.area
+        out.append(Ask(need, gap.missing, gap.late, codes, when, whole,
+                       where=region_shown(user, need), area=area.name if area else ""))
     out.sort(key=lambda a: (a.need.priority, a.need.required_by, a.need.pk))
     return out
 
 
-def totals_by_item(asks: list[Ask]) -> list[tuple[str, float, int]]:
-    """(item, units asked, needs) per item or family, the largest first."""
-    units, count = defaultdict(float), defaultdict(int)
+@dataclass
+class Total:
+    label: str
+    needs: int = 0
+    units: float = 0.0
+    whole: bool = True
+    critical: int = 0
+
+    @property
+    def how_many(self) -> str:
+        return number(self.units, whole=self.whole)
+
+
+def totals_by_item(asks: list[Ask]) -> list[Total]:
+    """Units asked and needs per item or family, the most needs first."""
+    found: dict[str, Total] = {}
     for a in asks:
-        units[a.what] += a.quantity
-        count[a.what] += 1
-    return sorted(((w, units[w], count[w]) for w in units), key=lambda t: (-t[1], t[0]))
+        total = found.setdefault(a.what, Total(a.what, whole=a.whole))
+        total.needs += 1
+        total.units += a.quantity
+        total.critical += a.need.priority == Priority.CRITICAL
+    return sorted(found.values(), key=lambda t: (-t.needs, t.label))
+
+
+def totals_by_area(asks: list[Ask]) -> list[Total]:
+    """Needs per capability area (units of different items do not add up), and how many of
+    them critical, the most needs first."""
+    found: dict[str, Total] = defaultdict(lambda: Total(""))
+    for a in asks:
+        total = found[a.area or "no area"]
+        total.label = a.area or "no area"
+        total.needs += 1
+        total.critical += a.need.priority == Priority.CRITICAL
+    return sorted(found.values(), key=lambda t: (-t.needs, t.label))

@@ -27,6 +27,99 @@ class NeedLine:
     def coverage(self) -> float:
         return min(self.value / self.weight, 1.0) if self.weight else 1.0
 
+    @property
+    def late(self) -> float:
+        return max(self.allocated - self.on_time, 0.0)
+
+    @property
+    def missing(self) -> float:
+        return max(self.quantity - self.allocated, 0.0)
+
+
+# Float noise of the solver: a need is covered in full when at most this share is short.
+FULL = 1e-6
+
+
+@dataclass
+class Story:
+    """What a plan does for a group of needs (a priority, a capability area, all): how many
+    needs it covers in full on time, in part, not at all; how many units arrive on time, late,
+    not at all; and its coverage (value over weight, the plan's own measure)."""
+
+    label: str
+    needs: int = 0
+    full: int = 0
+    partly: int = 0
+    none: int = 0
+    quantity: float = 0.0
+    on_time: float = 0.0
+    late: float = 0.0
+    missing: float = 0.0
+    weight: float = 0.0
+    value: float = 0.0
+
+    def add(self, line: NeedLine) -> None:
+        self.needs += 1
+        if line.on_time >= line.quantity * (1 - FULL):
+            self.full += 1
+        elif line.allocated > line.quantity * FULL:
+            self.partly += 1
+        else:
+            self.none += 1
+        self.quantity += line.quantity
+        self.on_time += min(line.on_time, line.quantity)
+        self.late += min(line.late, max(line.quantity - line.on_time, 0.0))
+        self.missing += line.missing
+        self.weight += line.weight
+        self.value += line.value
+
+    def share(self, part: str) -> float:
+        """``part`` (on_time, late, missing) as a fraction of the units asked."""
+        return getattr(self, part) / self.quantity if self.quantity else 0.0
+
+    @property
+    def on_time_share(self) -> float:
+        return self.share("on_time")
+
+    @property
+    def late_share(self) -> float:
+        return self.share("late")
+
+    @property
+    def missing_share(self) -> float:
+        return self.share("missing")
+
+    @property
+    def coverage(self) -> float:
+        return min(self.value / self.weight, 1.0) if self.weight else 1.0
+
+    @property
+    def bar(self) -> list[tuple[str, float]]:
+        """(part, percent of the width) for a stacked bar."""
+        return [(part, round(100 * self.share(part), 2))
+                for part in ("on_time", "late", "missing") if self.share(part) > 0]
+
+
+def story(lines: Iterable[NeedLine], group: dict[int, str] | None = None,
+          order: Iterable[str] = ()) -> list[Story]:
+    """A ``Story`` per group of needs (``group``: need id -> its group's label; by priority
+    when None), the groups in ``order`` first, then by label."""
+    found: dict[str, Story] = {}
+    for line in lines:
+        label = line.priority if group is None else group.get(line.need_id)
+        if label is None:
+            continue
+        found.setdefault(label, Story(label)).add(line)
+    first = [found.pop(k) for k in (PRIORITIES if group is None else order) if k in found]
+    return first + [found[k] for k in sorted(found)]
+
+
+def overall(lines: Iterable[NeedLine]) -> Story:
+    told = Story("all")
+    for line in lines:
+        told.add(line)
+    return told
+
 
 def need_lines(plan: Plan) -> dict[int, NeedLine]:
     """Per need of the plan's snapshot: units allocated, on time, and the value they give."""

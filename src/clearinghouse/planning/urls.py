@@ -15,5 +15,6 @@ urlpatterns = [
     path("<int:pk>/compare/<int:other>/", views.plan_compare, name="compare"),
     path("<int:pk>/rerun/", views.plan_rerun, name="rerun"),
     path("asks/", views.ask_list, name="asks"),
+    path("asks/print/", views.ask_list_print, name="asks-print"),
     path("asks.csv", views.ask_list_csv, name="asks-csv"),
 ]

@@ -130,17 +130,33 @@ _APPLY: dict[str, Callable[[dict, dict, int, set], None]] = {
 }
 
 
-def describe_change(change: dict) -> str:
+def describe_change(change: dict, names: dict[str, dict[str, str]] | None = None,
+                    when: Callable[[int, bool], str] | None = None) -> str:
+    """A change in the users' words: donors, hubs and items by ``names`` (by the snapshot's
+    codes: ``{"donors": {...}, "hubs": {...}, "items": {...}}``), weeks by ``when`` (the first
+    day of a week of the plan, or its last: ``when(week, True)``); without them, the
+    snapshot's own codes."""
+    names = names or {}
+
+    def named(kind: str, code) -> str:
+        return names.get(kind, {}).get(code, str(code))
+
+    def week(number, end: bool = False) -> str:
+        return when(number, end) if when and isinstance(number, int) else f"week {number}"
+
     kind = change.get("kind")
     if kind == "withdraw_donor":
-        return f"{change['donor']} withdraws all its pledges"
+        return f"{named('donors', change['donor'])} withdraws all its pledges"
     if kind == "withdraw_pledge":
-        return f"pledge {change['pledge']} withdrawn"
+        return f"pledge {str(change['pledge']).lstrip('PF')} withdrawn"
     if kind == "close_hub":
-        return f"hub {change['hub']} closed weeks {change['from_week']}–{change['to_week']}"
+        return (f"hub {named('hubs', change['hub'])} closed from {week(change['from_week'])} "
+                f"to {week(change['to_week'], True)}" if when else
+                f"hub {change['hub']} closed weeks {change['from_week']}–{change['to_week']}")
     if kind == "add_pledge":
-        return (f"hypothetical pledge of {change['quantity']:g} × item {change['item']} at "
-                f"{change['origin']} from week {change['available_week']}")
+        qty = change["quantity"]
+        return (f"a hypothetical pledge of {qty:,g} × {named('items', change['item'])} at "
+                f"{change['origin']}, ready from {week(change['available_week'])}")
     if kind == "set_priority":
-        return f"need {change['need']} priority {change['priority']}"
+        return f"need {str(change['need']).lstrip('N')} becomes {change['priority']}"
     return str(change)

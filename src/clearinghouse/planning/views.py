@@ -8,6 +8,8 @@ Plans are read through ``queries.plans(user)`` (coordinators and auditors; anyon
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import timedelta
 
 import rules
 from django.contrib import messages
@@ -17,6 +19,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clearinghouse.core.errors import StaleEdit
@@ -24,20 +27,20 @@ from clearinghouse.core.exports import CSV_TYPE, csv_lines
 from clearinghouse.core.listing import Column, page_size
 from clearinghouse.core.views import parse_version, refusal_text, visible_or_404
 from clearinghouse.core.web import classify
+from clearinghouse.core.words import day, words
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import User
 from clearinghouse.security.roles import Audience, audiences
 
 from . import queries, services
-from .asks import asks_for, totals_by_item
-from .compare import by_priority, compare, need_lines
-from .forms import CHANGE_FIELDS, RunPlanForm, WhatIfForm
+from .asks import asks_for, totals_by_area, totals_by_item
+from .compare import NeedLine, compare, need_lines, overall, story
+from .forms import CHANGE_FIELDS, RunPlanForm, WhatIfForm, plan_names
 from .models import Plan, PlanKind, PlanState
-from .snapshot import item_names, readable
 from .variants import describe_change
 
 ACTIVE = (PlanState.QUEUED, PlanState.RUNNING)
-SHOWN_ROWS = 200
+DONE = (PlanState.SOLVED, PlanState.ADOPTED, PlanState.SUPERSEDED)
 
 
 @login_required
@@ -67,62 +70,93 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 
 def _figures(plan: Plan) -> list[tuple[str, float, float]]:
-    """(label, value, percent of the bound) for the value chart."""
+    """(label, value, percent of the largest) for the value chart."""
     top = max(x for x in (plan.bound, plan.value, plan.greedy_value, 1e-12) if x is not None)
-    rows = [("Bound", plan.bound), ("This plan", plan.value), ("Greedy (first come)",
-                                                                 plan.greedy_value)]
-    return [(label, v, 100 * v / top) for label, v in rows if v is not None]
+    rows = [("Best possible", plan.bound), ("This plan", plan.value),
+            ("First-come plan", plan.greedy_value)]
+    return [(label, v, round(100 * v / top, 2)) for label, v in rows if v is not None]
 
 
-def _area_coverage(lines, user) -> list[dict]:
-    areas = {}
-    for pk, item_area, family_area in Need.objects.visible_to(user).filter(
-            pk__in=list(lines)).values_list("pk", "item_type__area__name", "family__area__name"):
-        areas[pk] = item_area or family_area or "—"
-    weight, value = {}, {}
-    for pk, line in lines.items():
-        if pk in areas:
-            weight[areas[pk]] = weight.get(areas[pk], 0) + line.weight
-            value[areas[pk]] = value.get(areas[pk], 0) + line.value
-    return [{"area": a, "coverage": value[a] / weight[a] if weight[a] else 1.0}
-            for a in sorted(weight)]
+@dataclass
+class NeedRow:
+    """A need of the plan as its page shows it: the plan's line, the need's names, why."""
+
+    line: NeedLine
+    what: str
+    where: str
+    area: str
+    whole: bool
+    why: str
 
 
-def _readable_gaps(plan: Plan, visible: set[int]) -> list:
-    names = item_names(plan)
-    gaps = list(plan.gaps.filter(need__in=visible).select_related("need")[:SHOWN_ROWS])
-    for gap in gaps:
-        gap.shown = [{"code": r.get("code"), "message": readable(r.get("message"), names),
-                      "would_close": readable(r.get("would_close"), names)}
-                     for r in gap.reasons]
-    return gaps
+def _need_rows(plan: Plan, user: User) -> list[NeedRow]:
+    """The plan's needs ``user`` sees, least covered first, with their names and the reasons
+    of their gaps in words (two queries, whatever the number of needs)."""
+    lines = need_lines(plan)
+    needs = Need.objects.visible_to(user).filter(pk__in=list(lines)).values_list(
+        "pk", "item_type__name", "family__name", "region__name", "item_type__area__name",
+        "family__area__name", "item_type__indivisible")
+    codes: dict[int, list[str]] = {}
+    for need_id, reasons in queries.gaps_for(user, plan).values_list("need_id", "reasons"):
+        codes[need_id] = [r.get("code") for r in queries.reasons_for(user, reasons)]
+    rows = [NeedRow(lines[pk], item or f"any {family}", region or "", item_area or family_area
+                    or "no area", bool(whole), _sentence(words("reason", codes.get(pk, []))))
+            for pk, item, family, region, item_area, family_area, whole in needs]
+    rows.sort(key=lambda r: (r.line.coverage, r.line.need_id))
+    return rows
+
+
+def _sentence(text: str) -> str:
+    return f"{text[0].upper()}{text[1:]}." if text else ""
+
+
+def _found(rows: list[NeedRow], query: str) -> list[NeedRow]:
+    """The rows a search finds: a need's number, or words of its item, region or area."""
+    query = query.strip().lower().removeprefix("need ").strip()
+    if not query:
+        return rows
+    if query.isdigit():
+        return [r for r in rows if r.line.need_id == int(query)]
+    return [r for r in rows if query in f"{r.what} {r.where} {r.area}".lower()]
 
 
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     plan = visible_or_404(queries.plans(user), user, pk)
+    names = plan_names(plan, user) if plan.changes else {}
     context = {"plan": plan, "active": plan.state in ACTIVE,
                "can_cancel": _can_cancel(user, plan),
-               "changes": [describe_change(c) for c in plan.changes]}
-    if plan.state in (PlanState.SOLVED, PlanState.ADOPTED, PlanState.SUPERSEDED):
-        lines = need_lines(plan)
-        visible = set(Need.objects.visible_to(user).filter(pk__in=list(lines))
-                      .values_list("pk", flat=True))
-        lines = {pk: line for pk, line in lines.items() if pk in visible}
-        shown = sorted(lines.values(), key=lambda ln: (ln.coverage, ln.need_id))
+               "changes": [describe_change(c, names, _when(plan)) for c in plan.changes]}
+    if plan.state in DONE:
+        rows = _need_rows(plan, user)
+        lines = [r.line for r in rows]
+        query = request.GET.get("q", "")
+        found = _found(rows, query)
+        page = Paginator(found, page_size(request)).get_page(request.GET.get("page"))
         context.update({
             "figures": _figures(plan),
-            "by_priority": by_priority(lines.values()),
-            "by_area": _area_coverage(lines, user),
-            "lines": shown[:SHOWN_ROWS], "lines_total": len(shown),
-            "gaps": _readable_gaps(plan, visible),
-            "gaps_total": plan.gaps.filter(need__in=visible).count(),
+            "told": overall(lines),
+            "by_priority": story(lines),
+            "by_area": story(lines, {r.line.need_id: r.area for r in rows}),
+            "rows": page.object_list, "page_obj": page, "query": query,
+            "found": len(found), "needs_total": len(rows),
             "can_adopt": plan.state == PlanState.SOLVED and plan.kind == PlanKind.PLAN
             and rules.has_perm("planning.adopt_plan", user, plan),
             "can_what_if": rules.has_perm("planning.add_plan", user),
         })
     return render(request, "planning/plan_detail.html", classify(context, [plan]))
+
+
+def _whole(need: Need | None) -> bool:
+    return bool(need and need.item_type_id and need.item_type.indivisible)
+
+
+def _when(plan: Plan):
+    """A week of ``plan`` as a date: its Monday, or its Sunday (``end``)."""
+    def told(week: int, end: bool = False) -> str:
+        return day(plan.week_start(week) + timedelta(days=6 if end else 0))
+    return told
 
 
 def _can_cancel(user: User, plan: Plan) -> bool:
@@ -188,8 +222,7 @@ def plan_what_if(request: HttpRequest, pk: int) -> HttpResponse:
     base = visible_or_404(queries.plans(user), user, pk)
     if not rules.has_perm("planning.add_plan", user):
         raise PermissionDenied("You may not run a what-if.")
-    names = {f"I{pk}": name for pk, name in item_names(base).items()}
-    form = WhatIfForm(request.POST or None, instance=base.instance, item_names=names)
+    form = WhatIfForm(request.POST or None, plan=base, names=plan_names(base, user))
     status = 200
     if request.method == "POST":
         status = 400
@@ -228,17 +261,20 @@ def plan_compare(request: HttpRequest, pk: int, other: int) -> HttpResponse:
     names = {n.pk: n for n in Need.objects.visible_to(user).select_related(
         "item_type", "family", "region").filter(pk__in=[r["need"] for r in result["needs"]
                                                         if abs(r["delta_value"]) > 1e-9])}
-    changed = [dict(r, record=names.get(r["need"])) for r in result["needs"]
-               if abs(r["delta_value"]) > 1e-9]
+    weights = base.instance.get("priority_weights", {})
+    changed = [dict(r, record=names.get(r["need"]), whole=_whole(names.get(r["need"])),
+                    delta_coverage=r["delta_value"] / weights.get(r["priority"], 1))
+               for r in result["needs"] if abs(r["delta_value"]) > 1e-9]
     priorities = [
         {"priority": a["priority"], "base": a["coverage"],
          "other": next((b["coverage"] for b in result["other_by_priority"]
                         if b["priority"] == a["priority"]), 0.0)}
         for a in result["base_by_priority"]
     ]
+    said = plan_names(variant, user) if variant.changes else {}
     context = {"base": base, "other": variant, "result": result, "changed": changed,
                "priorities": priorities,
-               "changes": [describe_change(c) for c in variant.changes]}
+               "changes": [describe_change(c, said, _when(variant)) for c in variant.changes]}
     return render(request, "planning/plan_compare.html", classify(context, [base, variant]))
 
 
@@ -258,37 +294,60 @@ def plan_rerun(request: HttpRequest, pk: int) -> HttpResponseRedirect:
 
 # -- the ask list ---------------------------------------------------------------------------------
 
+# The columns of the ask list: the page, its printable view and its CSV alike, in words.
 ASK_COLUMNS = (
-    Column("need", lambda a: a.need.pk),
-    Column("priority", lambda a: a.need.get_priority_display()),
-    Column("item", lambda a: a.what),
-    Column("region", lambda a: str(a.need.region)),
-    Column("required by", lambda a: a.need.required_by),
-    Column("units missing", lambda a: a.missing),
-    Column("units late", lambda a: a.late),
-    Column("ready at a depot by", lambda a: a.ready_by),
-    Column("why", lambda a: a.reasons),
+    Column("Need", lambda a: f"Need {a.need.pk}"),
+    Column("Priority", lambda a: a.need.get_priority_display()),
+    Column("What", lambda a: a.what),
+    Column("How many", lambda a: a.how_many),
+    Column("Ready by", lambda a: str(a.ready)),
+    Column("Where", lambda a: a.where),
+    Column("Why", lambda a: a.why),
 )
+# For a machine, after the same columns: the dates and the units as values.
+ASK_CSV_EXTRA = (
+    Column("Ready by (ISO date)", lambda a: a.ready.iso),
+    Column("Required by (ISO date)", lambda a: a.need.required_by),
+    Column("Units", lambda a: a.quantity),
+)
+
+
+def _asks(request: HttpRequest) -> tuple[Plan | None, list]:
+    plan = queries.ask_plan(request.user, request.GET.get("plan"))
+    return plan, (asks_for(plan, request.user) if plan else [])
+
+
+def _ask_context(request: HttpRequest, plan: Plan | None, asks: list, shown: list) -> dict:
+    return {"plan": plan, "rows": [(a, [c.value(a) for c in ASK_COLUMNS]) for a in shown],
+            "columns": [c.label for c in ASK_COLUMNS], "count": len(asks),
+            "by_item": totals_by_item(asks), "by_area": totals_by_area(asks),
+            "full": Audience.COORDINATOR in audiences(request.user),
+            "query": f"?plan={plan.pk}" if plan and request.GET.get("plan") else ""}
 
 
 @login_required
 def ask_list(request: HttpRequest) -> HttpResponse:
-    plan = queries.ask_plan(request.user, request.GET.get("plan"))
-    asks = asks_for(plan, request.user) if plan else []
+    plan, asks = _asks(request)
     # by page, as every list (demo scale 10: 6.9 MB in one page); the totals over them all
     page = Paginator(asks, page_size(request)).get_page(request.GET.get("page"))
-    context = {"plan": plan, "asks": page.object_list, "page_obj": page, "count": len(asks),
-               "totals": totals_by_item(asks),
-               "full": Audience.COORDINATOR in audiences(request.user)}
+    context = _ask_context(request, plan, asks, page.object_list) | {"page_obj": page}
     return render(request, "planning/ask_list.html",
                   classify(context, [a.need for a in asks]))
 
 
 @login_required
+def ask_list_print(request: HttpRequest) -> HttpResponse:
+    """Every ask on one page for a meeting: no navigation; the marking, the plan, the time and
+    the reader's name on it."""
+    plan, asks = _asks(request)
+    context = _ask_context(request, plan, asks, asks) | {"now": timezone.now()}
+    return render(request, "planning/ask_print.html", classify(context, [a.need for a in asks]))
+
+
+@login_required
 def ask_list_csv(request: HttpRequest) -> StreamingHttpResponse:
-    plan = queries.ask_plan(request.user, request.GET.get("plan"))
-    asks = asks_for(plan, request.user) if plan else []
-    reply = StreamingHttpResponse(csv_lines(ASK_COLUMNS, asks), content_type=CSV_TYPE)
+    plan, asks = _asks(request)
+    reply = StreamingHttpResponse(csv_lines(ASK_COLUMNS + ASK_CSV_EXTRA, asks),
+                                  content_type=CSV_TYPE)
     reply["Content-Disposition"] = 'attachment; filename="ask-list.csv"'
     return reply
-

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from clearinghouse.core.api import VisibleRelatedField
 from clearinghouse.core.serializers import MaskingSerializer
+from clearinghouse.core.words import word, words
 from clearinghouse.needs.models import Need, NeedState
 from clearinghouse.pledges.models import Pledge
 
@@ -23,8 +24,8 @@ from ..queries import Coverage, reasons_for, sees_everything
 ANONYMOUS = "anonymous"
 
 # What a reader who sees a plan only thin (the adopted plan it takes part in) is shown.
-THIN_FIELDS = ("id", "name", "kind", "state", "start_date", "horizon_weeks", "adopted_at",
-               "version", "figures_shown")
+THIN_FIELDS = ("id", "name", "kind", "kind_display", "state", "state_display", "start_date",
+               "horizon_weeks", "adopted_at", "version", "figures_shown")
 
 
 class PlanSerializer(MaskingSerializer, serializers.ModelSerializer):
@@ -37,11 +38,16 @@ class PlanSerializer(MaskingSerializer, serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     adopted_by = serializers.CharField(source="adopted_by.username", read_only=True,
                                        allow_null=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    status_display = serializers.SerializerMethodField(
+        help_text="The solver's status in words (core/words.py); empty before the solve.")
 
     class Meta:
         model = Plan
         fields = (
-            "id", "name", "kind", "state", "phase", "progress", "status", "value", "coverage",
+            "id", "name", "kind", "kind_display", "state", "state_display", "phase", "progress",
+            "status", "status_display", "value", "coverage",
             "bound", "lp_bound", "gap", "greedy_value", "ratio_to_greedy", "seconds", "stats",
             "note", "left_out", "error", "base", "changes", "start_date", "horizon_weeks",
             "time_limit_s", "gap_target", "created_by", "created_at", "finished_at",
@@ -51,6 +57,9 @@ class PlanSerializer(MaskingSerializer, serializers.ModelSerializer):
 
     # Everything but the thin fields is blanked for a reader who sees the plan thin.
     masked = tuple(f for f in Meta.fields if f not in THIN_FIELDS)
+
+    def get_status_display(self, plan: Plan) -> str:
+        return word("solver_status", plan.status)
 
     def get_base(self, plan: Plan) -> int | None:
         return getattr(plan, "shown_base_id", plan.base_id)
@@ -143,6 +152,7 @@ class GapReasonSerializer(serializers.Serializer):
     """A reason (for readers other than coordinators: code, generic message, whitelisted ask)."""
 
     code = serializers.CharField()
+    code_display = serializers.CharField(help_text="The reason in words (core/words.py).")
     message = serializers.CharField()
     would_close = serializers.JSONField(required=False, allow_null=True)
     ask = serializers.JSONField(required=False, allow_null=True)
@@ -150,15 +160,26 @@ class GapReasonSerializer(serializers.Serializer):
 
 class GapSerializer(serializers.ModelSerializer):
     reasons = serializers.SerializerMethodField()
+    reasons_display = serializers.SerializerMethodField(
+        help_text="Why the need is not covered on time, in one sentence of the users' words.")
 
     class Meta:
         model = Gap
-        fields = ("id", "plan", "need", "missing", "late", "reasons")
+        fields = ("id", "plan", "need", "missing", "late", "reasons", "reasons_display")
         read_only_fields = fields
+
+    def _reasons(self, gap: Gap) -> list:
+        return reasons_for(self.context["request"].user, gap.reasons)
 
     @extend_schema_field(GapReasonSerializer(many=True))
     def get_reasons(self, gap: Gap) -> list:
-        return reasons_for(self.context["request"].user, gap.reasons)
+        return [dict(r, code_display=word("reason", r.get("code"))) if isinstance(r, dict)
+                else r for r in self._reasons(gap)]
+
+    def get_reasons_display(self, gap: Gap) -> str:
+        codes = [r.get("code") for r in self._reasons(gap) if isinstance(r, dict)]
+        said = words("reason", [c for c in codes if c])
+        return f"{said[0].upper()}{said[1:]}." if said else ""
 
 
 class PriorityCoverageSerializer(serializers.Serializer):
