@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from clearinghouse.catalogue.models import ItemType
+from clearinghouse.core.words import day
 from clearinghouse.logistics.models import Delivery, Hub, HubClosure, Route
 from clearinghouse.needs.models import Need, NeedState, Priority
 from clearinghouse.pledges.models import Pledge, PledgeKind, PledgeState, SupplierOffer
@@ -352,7 +353,7 @@ def _header(name: str, start: date, horizon: int) -> dict:
     """The instance's format, name, calendar and weights."""
     return {
         "format": "clearinghouse-instance/1",
-        "name": name or f"Snapshot of {start.isoformat()}",
+        "name": name or f"Snapshot of {day(start)}",
         "start_date": start.isoformat(),
         "horizon_weeks": horizon,
         "priority_weights": PRIORITY_WEIGHTS,
