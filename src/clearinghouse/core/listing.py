@@ -248,10 +248,11 @@ def filters_in_words(form: forms.Form) -> tuple[tuple[str, str], ...]:
 def _value_in_words(field: forms.Field, value: Any) -> str:
     if isinstance(value, (list, tuple)) or hasattr(value, "model"):
         return ", ".join(_value_in_words(field, v) for v in value)
-    if not isinstance(field, forms.ModelChoiceField):  # a model's choices would be queried
-        choices = {str(k): v for k, v in getattr(field, "choices", None) or ()}
-        if str(value) in choices:
-            return str(choices[str(value)])
+    if isinstance(field, forms.ModelChoiceField):  # as its menu names it; never query choices
+        return str(field.label_from_instance(value))
+    choices = {str(k): v for k, v in getattr(field, "choices", None) or ()}
+    if str(value) in choices:
+        return str(choices[str(value)])
     if isinstance(value, bool):
         return "yes" if value else "no"
     return display(value)
