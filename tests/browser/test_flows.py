@@ -18,6 +18,7 @@ from clearinghouse.needs.models import Need, NeedState
 from clearinghouse.pledges.models import Pledge, PledgeState
 from clearinghouse.security.roles import Classification
 
+from ..core.test_exports import split_marking
 from ..factories import ItemTypeFactory, NeedFactory, PledgeFactory, RegionFactory, in_days
 from .conftest import assert_accessible
 
@@ -220,8 +221,13 @@ def test_a_donor_downloads_the_pledges_it_sees_as_csv_and_xlsx(
     with page.expect_download() as csv_download:
         page.get_by_role("link", name="Export CSV").click()
     text = Path(csv_download.value.path()).read_text(encoding="utf-8-sig")
-    lines = [line for line in text.splitlines() if line.strip()]
-    assert len(lines) == 2, text  # a header and the one pledge this donor may see
+    # The marking block (classification first, then list, filters, time, user), a blank line,
+    # then the table: a header and the one pledge this donor may see.
+    block, table = text.split("\n\n", 1)
+    assert block.splitlines()[0] == "COALITION", text
+    assert f"Exported by,{second_donor.username}" in block.replace('"', "")
+    lines = [line for line in table.splitlines() if line.strip()]
+    assert len(lines) == 2, text
     assert "anonymous" in text and donor.organisation.name not in text
     assert "Ulm" not in text
     with page.expect_download() as xlsx_download:
@@ -229,6 +235,8 @@ def test_a_donor_downloads_the_pledges_it_sees_as_csv_and_xlsx(
     assert xlsx_download.value.suggested_filename.endswith(".xlsx")
     book = CalamineWorkbook.from_path(xlsx_download.value.path())
     rows = book.get_sheet_by_index(0).to_python(skip_empty_area=True)
+    block, rows = split_marking(rows)
+    assert block[0] == ["COALITION"]
     cells = " ".join(str(cell) for row in rows for cell in row)
     assert len(rows) == 2 and "anonymous" in cells
     assert donor.organisation.name not in cells and "Ulm" not in cells

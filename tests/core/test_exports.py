@@ -1,5 +1,7 @@
 """CSV and XLSX exports: exactly the rows the user sees with the filters, over all pages, the
-page's columns, cells neutralised against formula injection, numbers as numbers."""
+page's columns, cells neutralised against formula injection, numbers as numbers; above the
+table a marking block (classification, list, filters, as-of time, who) and in an XLSX file the
+same marking in the printed header and footer."""
 
 import csv
 import io
@@ -8,7 +10,7 @@ from decimal import Decimal
 import pytest
 from python_calamine import CalamineWorkbook
 
-from clearinghouse.core.exports import neutralise
+from clearinghouse.core.exports import MARKING_ROWS, neutralise
 from clearinghouse.needs.models import NeedState
 from clearinghouse.needs.views import NeedListing
 from clearinghouse.pledges.models import PledgeKind
@@ -42,7 +44,32 @@ def xlsx_rows(reply) -> list[list]:
     return book.get_sheet_by_index(0).to_python()
 
 
+MARKINGS = ("PUBLIC", "COALITION", "RESTRICTED", "CONFIDENTIAL")
+
+
+def split_marking(rows: list[list]) -> tuple[list[list], list[list]]:
+    """An export's marking block and its table (the column header first). The block ends at
+    the first blank row, always the same row, and begins with the marking alone."""
+    blank = next(i for i, row in enumerate(rows) if all(c in ("", None) for c in row))
+    assert blank == MARKING_ROWS - 1, rows[:blank + 1]
+    block = [[c for c in row if c not in ("", None)] for row in rows[:blank]]
+    assert len(block[0]) == 1 and block[0][0] in MARKINGS, block[0]
+    assert [row[0] for row in block[1:]] == ["List", "Filters", "As of", "Exported by"]
+    return block, rows[blank + 1:]
+
+
+def marking_of(rows: list[list]) -> dict:
+    """The marking block as {"marking": ..., "List": ..., "Filters": ..., ...}."""
+    block, _ = split_marking(rows)
+    return {"marking": block[0][0]} | {row[0]: row[1] for row in block[1:]}
+
+
 def export(client, url: str, fmt: str, params=None) -> list[list]:
+    """The table of an export (its header first), the marking block checked and skipped."""
+    return split_marking(export_with_marking(client, url, fmt, params))[1]
+
+
+def export_with_marking(client, url: str, fmt: str, params=None) -> list[list]:
     reply = client.get(f"{url}export.{fmt}/", params or {})
     rows = csv_rows(reply) if fmt == "csv" else xlsx_rows(reply)
     disposition = reply["Content-Disposition"]
@@ -81,15 +108,15 @@ def test_needs_export_holds_every_filtered_row_the_user_sees_across_pages(
 
 def test_xlsx_numbers_are_numbers_and_dates_dates(many_needs, planner):
     shown, _ = many_needs
-    rows = xlsx_rows(client_for(planner).get("/needs/export.xlsx/", {"region": "odesa",
-                                                                     "ordering": "quantity"}))
+    rows = export(client_for(planner), "/needs/", "xlsx", {"region": "odesa",
+                                                           "ordering": "quantity"})
     first = rows[1]
     assert first[0] == shown[0].pk and isinstance(first[0], (int, float))
     assert first[2] == 1 and isinstance(first[2], (int, float))
     assert first[3] == "high" and first[5] == "Odesa" and first[7] == "COALITION"
     assert str(first[4])[:10] == shown[0].required_by.isoformat()
-    rows = csv_rows(client_for(planner).get("/needs/export.csv/", {"region": "odesa",
-                                                                   "ordering": "quantity"}))
+    rows = export(client_for(planner), "/needs/", "csv", {"region": "odesa",
+                                                          "ordering": "quantity"})
     assert rows[1][2] == "1" and rows[1][4] == shown[0].required_by.isoformat()
 
 
@@ -163,3 +190,92 @@ def test_export_file_name_has_the_list_and_the_date(coordinator):
     today = timezone.localdate().isoformat()
     assert f'filename="stock-positions-{today}.csv"' in reply["Content-Disposition"]
     content(reply)
+
+
+# --- the marking block ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_marking_is_the_most_classified_row_exported_with_filters_time_and_user(
+    recipient, coordinator, fmt
+):
+    dnipro = RegionFactory(code="dnipro", name="Dnipro")
+    NeedFactory(owner=recipient, region=dnipro, classification=C.COALITION, priority=1)
+    NeedFactory(owner=recipient, region=dnipro, classification=C.RESTRICTED, priority=2)
+    NeedFactory(owner=recipient, classification=C.CONFIDENTIAL, priority=1)  # elsewhere
+    coordinator.first_name, coordinator.last_name = "Ada", "Lovelace"
+    coordinator.save()
+    client = client_for(coordinator)
+
+    rows = export_with_marking(client, "/needs/", fmt, {"region": "dnipro", "priority": 1})
+    found = marking_of(rows)
+    assert found["marking"] == "COALITION"  # the RESTRICTED and CONFIDENTIAL rows are filtered out
+    assert found["List"] == "Needs"
+    assert found["Filters"] == "Priority: critical; Region: Dnipro"
+    assert found["Exported by"] == "Ada Lovelace, Coordination"
+    assert found["As of"].endswith("UTC") and "-" not in found["As of"]  # words, not ISO
+    table = split_marking(rows)[1]
+    assert table[0] == [c.label for c in NeedListing.columns] and len(table) == 2
+
+    found = marking_of(export_with_marking(client, "/needs/", fmt, {"region": "dnipro"}))
+    assert found["marking"] == "RESTRICTED" and found["Filters"] == "Region: Dnipro"
+    assert marking_of(export_with_marking(client, "/needs/", fmt))["marking"] == "CONFIDENTIAL"
+    # Nothing exported: nothing classified.
+    empty = marking_of(export_with_marking(client, "/needs/", fmt, {"q": "no such thing"}))
+    assert empty["marking"] == "PUBLIC" and empty["Filters"] == 'Search: no such thing'
+
+
+def test_marking_names_the_sort_order_and_lists_without_classification_are_public(
+    coordinator, recipient
+):
+    NeedFactory(owner=recipient, classification=C.RESTRICTED)
+    client = client_for(coordinator)
+    found = marking_of(export_with_marking(client, "/needs/", "csv",
+                                           {"ordering": "-required_by"}))
+    assert found["Filters"].startswith("Sorted by: ") and "required" in found["Filters"].lower()
+    assert "-required_by" not in found["Filters"]
+    assert marking_of(export_with_marking(client, "/catalogue/", "csv"))["marking"] == "PUBLIC"
+
+
+def test_xlsx_prints_the_marking_in_its_header_and_footer(recipient, coordinator):
+    import zipfile
+
+    NeedFactory(owner=recipient, classification=C.RESTRICTED)
+    raw = content(client_for(coordinator).get("/needs/export.xlsx/"))
+    sheet = zipfile.ZipFile(io.BytesIO(raw)).read("xl/worksheets/sheet1.xml").decode()
+    header = sheet[sheet.index("<oddHeader>"):sheet.index("</oddHeader>")]
+    footer = sheet[sheet.index("<oddFooter>"):sheet.index("</oddFooter>")]
+    assert "RESTRICTED" in header and "RESTRICTED" in footer and "Needs" in footer
+    # The frozen header row is the table's, under the marking block.
+    assert f'ySplit="{MARKING_ROWS + 1}"' in sheet
+
+
+def test_computing_the_marking_reads_no_rows(recipient, coordinator):
+    """The level is one aggregate: the export's queries do not grow with its rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(coordinator)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            content(client.get("/needs/export.csv/"))
+        return len(captured)
+
+    NeedFactory(owner=recipient)
+    few = queries()
+    for _ in range(5):
+        NeedFactory(owner=recipient, classification=C.CONFIDENTIAL)
+    assert queries() == few
+    levels = [q["sql"] for q in captured_levels(client)]
+    assert len(levels) == 1 and "MAX" in levels[0].upper()
+
+
+def captured_levels(client) -> list[dict]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        content(client.get("/needs/export.csv/"))
+    return [q for q in captured.captured_queries if '"classification"' in q["sql"]
+            and "MAX(" in q["sql"].upper()]

@@ -17,6 +17,8 @@ import io
 import pytest
 from python_calamine import CalamineWorkbook
 
+from tests.core.test_exports import split_marking
+
 from .test_permission_matrix import (
     CELLS,
     COLUMNS,
@@ -42,14 +44,16 @@ def body(reply) -> bytes:
 
 
 def exported(reply, fmt: str) -> tuple[list[int], str]:
-    """The ids of the exported rows, and the export as text (every cell)."""
+    """The ids of the exported rows, and the export as text (every cell, the marking block
+    too: it must leak nothing either). The block is checked and skipped (split_marking)."""
     raw = body(reply)
     if fmt == "csv":
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     else:
         rows = CalamineWorkbook.from_filelike(io.BytesIO(raw)).get_sheet_by_index(0).to_python()
     text = "\n".join("\t".join(str(v) for v in row) for row in rows)
-    return [int(r[0]) for r in rows[1:]], text
+    table = split_marking(rows)[1]
+    return [int(r[0]) for r in table[1:]], text
 
 
 def exported_ids(reply, fmt: str) -> list[int]:

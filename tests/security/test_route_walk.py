@@ -24,6 +24,7 @@ from ..planning import test_briefing, test_coverage
 from ..planning import test_tasks as plan_tasks
 from ..planning import test_views as plan_views
 from ..pledges import test_views as pledge_views
+from ..reports import test_feed
 from . import (
     test_detail_pages_matrix,
     test_pages_matrix,
@@ -45,6 +46,8 @@ ROUTES = {
     "accounts:remove": two_step.test_removing_the_second_factor_asks_for_a_code,
     "display": core_web,
     "help": test_words.test_the_help_page_is_for_signed_in_users,
+    "changes": test_feed.test_only_auditors_and_coordinators_open_the_feed_and_its_exports,
+    "changes-export": test_feed.test_only_auditors_and_coordinators_open_the_feed_and_its_exports,
     "needs:list": test_pages_matrix.test_list_pages_and_exports,
     "needs:export": test_pages_matrix.test_list_pages_and_exports,
     "needs:create": need_views,

@@ -203,7 +203,7 @@ class Listing:
         return render(request, self.template_name, context)
 
     def export(self, request: HttpRequest, fmt: str) -> HttpResponse:
-        from .exports import export_response
+        from .exports import Marking, export_response, level_of, user_name
 
         if fmt not in ("csv", "xlsx"):
             raise Http404("No such export format.")
@@ -213,7 +213,10 @@ class Listing:
                                for field, msgs in filterset.errors.items())
             return HttpResponse(f"Invalid filter: {errors}\n", status=400,
                                 content_type="text/plain; charset=utf-8")
-        return export_response(fmt, self.export_name(), self.columns, filterset.qs)
+        rows = filterset.qs
+        marking = Marking(level=level_of(rows), title=self.title, user=user_name(request.user),
+                          filters=filters_in_words(filterset.form))
+        return export_response(fmt, self.export_name(), self.columns, rows, marking)
 
     # -- wiring -------------------------------------------------------------------------------
 
@@ -246,6 +249,32 @@ def say_any(field: forms.Field) -> None:
             field, (forms.ModelChoiceField, forms.MultipleChoiceField)):
         field.choices = [("", "Any") if value == "" else (value, label)
                          for value, label in field.choices]
+
+
+def filters_in_words(form: forms.Form) -> tuple[tuple[str, str], ...]:
+    """The filters a valid form applies, as (label, value in words): ("Priority", "critical"),
+    ("Region", "Dnipro"), ("Sorted by", "required by, latest first"); unset ones left out."""
+    found = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, "", [], ()) or (hasattr(value, "exists") and not value.exists()):
+            continue
+        label = "Sorted by" if name == "ordering" else str(field.label or name).strip()
+        found.append((label, _value_in_words(field, value)))
+    return tuple(found)
+
+
+def _value_in_words(field: forms.Field, value: Any) -> str:
+    if isinstance(value, (list, tuple)) or hasattr(value, "model"):
+        return ", ".join(_value_in_words(field, v) for v in value)
+    if isinstance(field, forms.ModelChoiceField):  # as its menu names it; never query choices
+        return str(field.label_from_instance(value))
+    choices = {str(k): v for k, v in getattr(field, "choices", None) or ()}
+    if str(value) in choices:
+        return str(choices[str(value)])
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return display(value)
 
 
 def page_size(request: HttpRequest) -> int:

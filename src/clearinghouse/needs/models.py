@@ -1,7 +1,6 @@
 """The recipient's needs: prioritised requirement lines (DESIGN.md, Domain: Need)."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.functional import cached_property
 
@@ -58,9 +57,9 @@ class Need(Controlled, Versioned):
         "catalogue.CompatibilityFamily", null=True, blank=True, on_delete=models.PROTECT,
         related_name="needs", help_text="Any item of this family will do (instead of one item).",
     )
-    quantity = models.DecimalField(
-        max_digits=14, decimal_places=3, validators=[MinValueValidator(0)]
-    )
+    # Positive, checked by clean() (one message; a MinValueValidator(0) here said "greater
+    # than or equal to 0" beside it).
+    quantity = models.DecimalField(max_digits=14, decimal_places=3)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
     required_by = models.DateField()
     region = models.ForeignKey("parties.Region", on_delete=models.PROTECT, related_name="needs")

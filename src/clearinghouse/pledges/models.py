@@ -103,13 +103,13 @@ class Pledge(Controlled, Versioned):
         "catalogue.ItemType", null=True, blank=True, on_delete=models.PROTECT,
         related_name="pledges",
     )
-    quantity = models.DecimalField(
-        max_digits=14, decimal_places=3, null=True, blank=True,
-        validators=[MinValueValidator(0)],
-    )
+    # Quantity and amount are positive where their kind has them, checked by checks.py with
+    # every other rule (one message; a MinValueValidator(0) here said "greater than or equal
+    # to 0" before it).
+    quantity = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     amount_eur = models.DecimalField(
         "amount in EUR", max_digits=15, decimal_places=2, null=True, blank=True,
-        validators=[MinValueValidator(0)], help_text="For funding: the money pledged.",
+        help_text="For funding: the money pledged.",
     )
     funding_items = models.ManyToManyField(
         "catalogue.ItemType", blank=True, related_name="funding_pledges",
