@@ -20,6 +20,7 @@ from clearinghouse.planning import asks, services
 from clearinghouse.planning.asks import ReadyBy, ready_by
 from clearinghouse.planning.models import Plan
 from tests.conftest import client_for
+from tests.core.test_exports import split_marking
 from tests.factories import DeliveryFactory, ItemTypeFactory, NeedFactory, RegionFactory
 from tests.planning.world import run_worker
 
@@ -250,7 +251,8 @@ def test_the_csv_carries_the_page_s_columns_and_a_donor_no_region_it_may_not_kno
         heads, rows = _page_table(page)
         assert heads == ["Need", "Priority", "What", "How many", "Ready by", "Where", "Why"]
         got = b"".join(client.get(reverse("planning:asks-csv")).streaming_content).decode()
-        lines = list(csv.reader(io.StringIO(got.lstrip("\ufeff"))))
+        block, lines = split_marking(list(csv.reader(io.StringIO(got.lstrip("\ufeff")))))
+        assert block[0] == ["COALITION"] and block[1][1].startswith("Ask list of Plan")
         assert lines[0][:len(heads)] == heads
         assert lines[0][len(heads):] == ["Ready by (ISO date)", "Required by (ISO date)",
                                          "Units"]

@@ -23,10 +23,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clearinghouse.core.errors import StaleEdit
-from clearinghouse.core.exports import CSV_TYPE, csv_lines
+from clearinghouse.core.exports import CSV_TYPE, Marking, csv_lines, user_name
 from clearinghouse.core.listing import Column, page_size
 from clearinghouse.core.views import parse_version, refusal_text, visible_or_404
-from clearinghouse.core.web import classify
+from clearinghouse.core.web import classify, highest_classification
 from clearinghouse.core.words import day, words
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import User
@@ -347,7 +347,10 @@ def ask_list_print(request: HttpRequest) -> HttpResponse:
 @login_required
 def ask_list_csv(request: HttpRequest) -> StreamingHttpResponse:
     plan, asks = _asks(request)
-    reply = StreamingHttpResponse(csv_lines(ASK_COLUMNS + ASK_CSV_EXTRA, asks),
+    marking = Marking(level=highest_classification([a.need for a in asks]),
+                      title=f"Ask list of {plan}" if plan else "Ask list",
+                      user=user_name(request.user))
+    reply = StreamingHttpResponse(csv_lines(ASK_COLUMNS + ASK_CSV_EXTRA, asks, marking),
                                   content_type=CSV_TYPE)
     reply["Content-Disposition"] = 'attachment; filename="ask-list.csv"'
     return reply
