@@ -25,6 +25,7 @@ from clearinghouse.core.listing import (
     display,
     id_column,
 )
+from clearinghouse.core.panels import panels_for
 from clearinghouse.core.views import (
     action_page,
     edit_page,
@@ -160,8 +161,11 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if pledge.shown_stock_position_id is not None and not donor_hidden:
         position = StockPosition.objects.visible_to(user).get(pk=pledge.shown_stock_position_id)
     can_edit = rules.has_perm("pledges.change_pledge", user, pledge)
+    # Where it goes in the adopted plan (planning's panel): its donor and coordinators only.
+    panels, shown = panels_for("pledges.pledge", pledge, user)
     context = {
         "pledge": pledge,
+        "panels": panels,
         "donor": pledge.shown_donor_name,
         "donor_hidden": donor_hidden,
         "funding_items": list(pledge.funding_items.all()),
@@ -178,7 +182,7 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "GOODS": (PledgeKind.STOCK, PledgeKind.PROCUREMENT),
     }
     return render(request, "pledges/pledge_detail.html",
-                  classify(context, [pledge], [need] if need else []))
+                  classify(context, [pledge], [need] if need else [], shown))
 
 
 @login_required
