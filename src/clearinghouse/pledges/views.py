@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from clearinghouse.core.bulk import Bulk
 from clearinghouse.core.history import history_entries
 from clearinghouse.core.listing import (
     Column,
@@ -115,6 +116,34 @@ class PledgeListing(Listing):
     )
 
     query = staticmethod(queries.pledges)
+
+    def bulk(self, request: HttpRequest, records: list, rows: QuerySet) -> dict | None:
+        return PLEDGE_BULK.for_listing(request, records, rows)
+
+
+def _described(pledge: Pledge) -> str:
+    if pledge.kind == PledgeKind.FUNDING:
+        what = _quantity_text(pledge)
+    elif pledge.kind == PledgeKind.TRAINING:
+        what = f"{_quantity_text(pledge)} on {_item(pledge) or 'a course'}"
+    else:
+        what = f"{_quantity_text(pledge)} × {_item(pledge)}"
+    return f"Pledge {pledge.pk}: {donor_name(pledge)}, {what}"
+
+
+# Coordinators accept or decline offered pledges many at a time.
+PLEDGE_BULK = Bulk(
+    model=Pledge, machine=PLEDGE_LIFECYCLE, actions={"accept": "Accept", "decline": "Decline"},
+    rows=queries.pledges, act=services.act_on_pledge, describe=_described,
+    listing=PledgeListing, shortcuts=(("pledges awaiting acceptance", "?state=offered"),),
+    matching=("accept",),
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pledge_bulk(request: HttpRequest) -> HttpResponse:
+    return PLEDGE_BULK.view(request)
 
 
 class StockPositionListing(Listing):
