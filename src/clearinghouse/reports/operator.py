@@ -52,7 +52,7 @@ RECENT = timedelta(days=7)
 
 def _admin_url(user: User, model: str) -> str | None:
     app, name = model.split(".")
-    if not user.has_perm(f"{app}.view_{name}"):
+    if not (user.is_active and user.is_staff) or not user.has_perm(f"{app}.view_{name}"):
         return None
     try:
         return reverse(f"admin:{app}_{name}_changelist")
