@@ -16,6 +16,7 @@ from .. import test_settings
 from ..core import test_api as core_api
 from ..core import test_web as core_web
 from ..core import test_words
+from ..needs import test_bulk as need_bulk
 from ..needs import test_views as need_views
 from ..parties import test_second_factor as two_step
 from ..parties import test_sign_in, test_tokens
@@ -23,6 +24,7 @@ from ..planning import test_api as plan_api
 from ..planning import test_briefing, test_coverage
 from ..planning import test_tasks as plan_tasks
 from ..planning import test_views as plan_views
+from ..pledges import test_bulk as pledge_bulk
 from ..pledges import test_views as pledge_views
 from ..reports import test_feed
 from . import (
@@ -54,6 +56,7 @@ ROUTES = {
     "needs:detail": test_detail_pages_matrix.test_detail_pages,
     "needs:edit": need_views,
     "needs:act": need_views,
+    "needs:bulk": need_bulk.test_others_get_no_checkboxes_and_403_and_nothing_changes,
     "pledges:list": test_pages_matrix.test_list_pages_and_exports,
     "pledges:export": test_pages_matrix.test_list_pages_and_exports,
     "pledges:stock-list": test_pages_matrix.test_list_pages_and_exports,
@@ -62,6 +65,7 @@ ROUTES = {
     "pledges:detail": test_detail_pages_matrix.test_detail_pages,
     "pledges:edit": pledge_views,
     "pledges:act": pledge_views,
+    "pledges:bulk": pledge_bulk.test_a_donor_gets_no_checkboxes_and_403_on_the_bulk_address,
     "pledges:stock-detail": test_detail_pages_matrix.test_detail_pages,
     "parties:list": test_pages_matrix.test_list_pages_and_exports,
     "parties:export": test_pages_matrix.test_list_pages_and_exports,

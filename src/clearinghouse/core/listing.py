@@ -195,12 +195,18 @@ class Listing:
                            f"{self.noun[0] if paginator.count == 1 else self.noun[1]}",
             "headers": [header(c, ordering) for c in self.columns],
             "rows": [{"pk": r.pk, "cells": [c.cell(r) for c in self.columns]} for r in records],
+            "bulk": self.bulk(request, records, rows),
             "export_query": export_query(request),
             "export_csv": reverse(self.export_url_name, args=["csv"]),
             "export_xlsx": reverse(self.export_url_name, args=["xlsx"]),
         }
         classify(context, records)
         return render(request, self.template_name, context)
+
+    def bulk(self, request: HttpRequest, records: list, rows: QuerySet) -> dict | None:
+        """The bulk actions the page offers on ``records`` (shown) and ``rows`` (all filtered):
+        none unless the listing declares them (core/bulk.py)."""
+        return None
 
     def export(self, request: HttpRequest, fmt: str) -> HttpResponse:
         from .exports import Marking, export_response, level_of, user_name

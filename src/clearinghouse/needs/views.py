@@ -10,11 +10,14 @@ need (its coverage and pledges, what the adopted plan brings it) are panels they
 import rules
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from clearinghouse.core import words
+from clearinghouse.core.bulk import Bulk
 from clearinghouse.core.history import history_entries
 from clearinghouse.core.listing import Column, Listing, attr, id_column
 from clearinghouse.core.panels import panels_for
@@ -64,6 +67,33 @@ class NeedListing(Listing):
     )
 
     query = staticmethod(queries.needs)
+
+    def bulk(self, request: HttpRequest, records: list, rows: QuerySet) -> dict | None:
+        return NEED_BULK.for_listing(request, records, rows)
+
+
+def _described(need: Need) -> str:
+    whole = bool(need.item_type_id and need.item_type.indivisible)
+    return (f"Need {need.pk}: {words.number(need.quantity, whole=whole)} × {_what(need)}, "
+            f"{need.get_priority_display()}"
+            + (f", for {need.region.name}" if need.region_id else ""))
+
+
+# Coordinators validate submitted needs, and open validated ones to donors, many at a time.
+NEED_BULK = Bulk(
+    model=Need, machine=NEED_LIFECYCLE,
+    actions={"validate": "Validate", "open": "Open to donors"},
+    rows=queries.needs, act=services.act_on_need, describe=_described, listing=NeedListing,
+    shortcuts=(("needs awaiting validation", "?state=submitted"),
+               ("validated needs not yet open to donors", "?state=validated")),
+    matching=("validate", "open"),
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_bulk(request: HttpRequest) -> HttpResponse:
+    return NEED_BULK.view(request)
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from clearinghouse.core import words
+from clearinghouse.core.bulk import Bulk
 from clearinghouse.core.history import history_entries
 from clearinghouse.core.listing import (
     Column,
@@ -26,6 +27,7 @@ from clearinghouse.core.listing import (
     display,
     id_column,
 )
+from clearinghouse.core.panels import panels_for
 from clearinghouse.core.views import (
     action_page,
     edit_page,
@@ -117,6 +119,34 @@ class PledgeListing(Listing):
 
     query = staticmethod(queries.pledges)
 
+    def bulk(self, request: HttpRequest, records: list, rows: QuerySet) -> dict | None:
+        return PLEDGE_BULK.for_listing(request, records, rows)
+
+
+def _described(pledge: Pledge) -> str:
+    if pledge.kind == PledgeKind.FUNDING:
+        what = _quantity_text(pledge)
+    elif pledge.kind == PledgeKind.TRAINING:
+        what = f"{_quantity_text(pledge)} on {_item(pledge) or 'a course'}"
+    else:
+        what = f"{_quantity_text(pledge)} × {_item(pledge)}"
+    return f"Pledge {pledge.pk}: {donor_name(pledge)}, {what}"
+
+
+# Coordinators accept or decline offered pledges many at a time.
+PLEDGE_BULK = Bulk(
+    model=Pledge, machine=PLEDGE_LIFECYCLE, actions={"accept": "Accept", "decline": "Decline"},
+    rows=queries.pledges, act=services.act_on_pledge, describe=_described,
+    listing=PledgeListing, shortcuts=(("pledges awaiting acceptance", "?state=offered"),),
+    matching=("accept",),
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pledge_bulk(request: HttpRequest) -> HttpResponse:
+    return PLEDGE_BULK.view(request)
+
 
 class StockPositionListing(Listing):
     name = "stock-positions"
@@ -162,8 +192,11 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if pledge.shown_stock_position_id is not None and not donor_hidden:
         position = StockPosition.objects.visible_to(user).get(pk=pledge.shown_stock_position_id)
     can_edit = rules.has_perm("pledges.change_pledge", user, pledge)
+    # Where it goes in the adopted plan (planning's panel): its donor and coordinators only.
+    panels, shown = panels_for("pledges.pledge", pledge, user)
     context = {
         "pledge": pledge,
+        "panels": panels,
         "donor": pledge.shown_donor_name,
         "donor_hidden": donor_hidden,
         "funding_items": list(pledge.funding_items.all()),
@@ -180,7 +213,7 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "GOODS": (PledgeKind.STOCK, PledgeKind.PROCUREMENT),
     }
     return render(request, "pledges/pledge_detail.html",
-                  classify(context, [pledge], [need] if need else []))
+                  classify(context, [pledge], [need] if need else [], shown))
 
 
 @login_required

@@ -36,6 +36,7 @@ from django.urls import reverse
 from clearinghouse.catalogue.models import ItemType
 from clearinghouse.needs.models import PLEDGEABLE_STATES, Need, NeedState, Priority
 from clearinghouse.parties.models import Organisation, User
+from clearinghouse.planning.destinations import donor_destinations, offer_next
 from clearinghouse.planning.queries import Coverage, coverage_for
 from clearinghouse.pledges.models import (
     COMMITTED_STATES,
@@ -303,11 +304,17 @@ def donor_page(user: User) -> dict:
     create = page_url("pledges:create")
     for r in rows:
         r.pledge_url = f"{create}?need={r.need.pk}"
+    # Where its pledges go in the adopted plan, and the plan's gaps it could close next.
+    going, offers = donor_destinations(user), offer_next(user)
     level = max(
         pledge_level, highest(groups, "pledge_level", "plan_level", "gap_level"),
         max((s.classification for s in positions), default=Classification.PUBLIC),
+        max((n.classification for n in (*going["shown"], *offers["shown"])),
+            default=Classification.PUBLIC),
     )
     return {
+        "going": going,
+        "offers": offers,
         "pledge_states": [s for s in states if s[1]],
         "pledge_total": total,
         "active_pledges": active,

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from clearinghouse.core.web import classify
 from clearinghouse.security.roles import Role, has_role
 
-from . import changes, dashboards
+from . import changes, dashboards, operator
 
 # (role, section template, what it shows); a user with several roles sees each section.
 SECTIONS = (
@@ -17,6 +17,7 @@ SECTIONS = (
     (Role.AUDITOR, "reports/start_auditor.html", changes.auditor_page),
     (Role.RECIPIENT_PLANNER, "reports/start_recipient.html", dashboards.recipient_page),
     (Role.DONOR_REPRESENTATIVE, "reports/start_donor.html", dashboards.donor_page),
+    (Role.ADMINISTRATOR, "reports/start_admin.html", operator.admin_page),
 )
 
 
