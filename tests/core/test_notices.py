@@ -337,6 +337,12 @@ def test_the_api_lists_and_marks_read(api, donor, other_donor):
         second.pk]
     assert api.post("/api/notices/read-all/").json() == {"marked": 1}
     assert api.get("/api/notices/?unread=true").json()["results"] == []
+    refused = api.post(f"/api/notices/{first.pk}/read/", {"read": "perhaps"}, format="json")
+    assert refused.status_code == 400 and "read" in refused.json()
+    assert api.post(f"/api/notices/{first.pk}/read/", {"read": False},
+                    format="json").json()["read"] is False
+    assert [n["id"] for n in api.get("/api/notices/?unread=true").json()["results"]] == [
+        first.pk]
     assert unread_count(other_donor) == 1
 
 

@@ -132,13 +132,16 @@ def unread_count(user: AbstractBaseUser) -> int:
     return Notice.objects.filter(_addressed(user), _seen(user), ~_read_by(user)).count()
 
 
-def mark_read(user: AbstractBaseUser, ids: Iterable[int] | None = None) -> int:
-    """Mark ``user``'s notices ``ids`` (all when None) read; the number newly marked. A notice
-    the user may not read is left as it is, unnamed."""
-    rows = inbox(user).filter(read=False)
+def mark_read(user: AbstractBaseUser, ids: Iterable[int] | None = None, read: bool = True) -> int:
+    """Mark ``user``'s notices ``ids`` (all when None) read (or unread again); the number
+    newly marked. A notice the user may not read is left as it is, unnamed."""
+    rows = inbox(user).filter(read=not read)
     if ids is not None:
         rows = rows.filter(pk__in=list(ids))
     unread = list(rows.values_list("pk", flat=True))
+    if not read:
+        NoticeRead.objects.filter(user_id=user.pk, notice_id__in=unread).delete()
+        return len(unread)
     NoticeRead.objects.bulk_create([NoticeRead(notice_id=pk, user_id=user.pk) for pk in unread],
                                    batch_size=500, ignore_conflicts=True)
     return len(unread)

@@ -32,6 +32,11 @@ class NoticeSerializer(serializers.ModelSerializer):
         return ContentType.objects.get_for_id(notice.content_type_id).model
 
 
+class MarkSerializer(serializers.Serializer):
+    read = serializers.BooleanField(required=False, default=True,
+                                    help_text="true (the default): read; false: unread again.")
+
+
 class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField(help_text="How many notices were newly marked read.")
 
@@ -57,21 +62,28 @@ class NoticeViewSet(Restricted, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def get_queryset(self) -> QuerySet[Notice]:
         return inbox(self.request.user)
 
-    @extend_schema(request=None, responses=NoticeSerializer)
+    @extend_schema(request=MarkSerializer, responses=NoticeSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str | None = None) -> Response:
-        """Mark this notice read."""
+        """Mark this notice read (or, with ``read: false``, unread again)."""
         notice = self.get_object()
-        mark_read(request.user, [notice.pk])
-        notice.read = True
+        read = _read(request)
+        mark_read(request.user, [notice.pk], read=read)
+        notice.read = read
         return Response(NoticeSerializer(notice).data)
 
-    @extend_schema(request=None, responses=MarkedSerializer)
+    @extend_schema(request=MarkSerializer, responses=MarkedSerializer)
     @action(detail=False, methods=["post"], url_path="read-all", filter_backends=[],
             pagination_class=None)
     def read_all(self, request: Request) -> Response:
-        """Mark all your notices read."""
-        return Response({"marked": mark_read(request.user)})
+        """Mark all your notices read (or, with ``read: false``, unread again)."""
+        return Response({"marked": mark_read(request.user, read=_read(request))})
+
+
+def _read(request: Request) -> bool:
+    form = MarkSerializer(data=request.data)
+    form.is_valid(raise_exception=True)
+    return form.validated_data["read"]
 
 
 router = SimpleRouter()
