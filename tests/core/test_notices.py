@@ -175,11 +175,11 @@ def test_adoption_tells_each_changed_donor_and_the_recipient_once(
                            anonymous=True)
     first = adoptable(coordinator, [(p, need, 10.0) for p in [*mine, theirs]])
     adopt(coordinator, first)
-    assert texts(donor) == [f"Plan “{first.name}” was adopted: 3 of your pledges are allocated "
+    assert texts(donor) == [f"Plan {first.pk} was adopted: 3 of your pledges are allocated "
                             "in it (3 newly)."]
-    assert texts(other_donor) == [f"Plan “{first.name}” was adopted: 1 of your pledges is "
+    assert texts(other_donor) == [f"Plan {first.pk} was adopted: 1 of your pledges is "
                                   "allocated in it (1 newly)."]
-    assert texts(planner) == [f"Plan “{first.name}” was adopted: 1 of your needs changed: now "
+    assert texts(planner) == [f"Plan {first.pk} was adopted: 1 of your needs changed: now "
                               "1 partly covered."]
     assert texts(hub_user) == [] and texts(coordinator) == []
 
@@ -187,13 +187,30 @@ def test_adoption_tells_each_changed_donor_and_the_recipient_once(
     second = adoptable(coordinator, [(mine[0], need, 5.0), (mine[1], need, 10.0),
                                      (theirs, need, 10.0)])
     adopt(coordinator, second)
-    assert texts(donor)[0] == (f"Plan “{second.name}” was adopted: 2 of your pledges are "
+    assert texts(donor)[0] == (f"Plan {second.pk} was adopted: 2 of your pledges are "
                                "allocated in it (1 changed); 1 is no longer allocated: "
                                "accepted, free for the next plan.")
     # Nothing changed for the other donor: not told. The first plan is superseded: those who
     # saw it thin (its donors) no longer see it, nor the notices about it.
     assert texts(other_donor) == []
     assert len(texts(donor)) == 1
+
+
+def test_a_count_never_includes_pledges_above_the_readers_clearance(
+        coordinator, recipient, donor, donor_org):
+    need = NeedFactory(owner=recipient, quantity=Decimal("1000"))
+    plain = PledgeFactory(owner=donor_org, state=PledgeState.ACCEPTED)
+    secret = PledgeFactory(owner=donor_org, state=PledgeState.ACCEPTED,
+                           classification=Classification.CONFIDENTIAL)
+    plan = adoptable(coordinator, [(plain, need, 10.0), (secret, need, 10.0)])
+    adopt(coordinator, plan)
+    cleared = UserFactory(organisation=donor_org, clearance=Classification.CONFIDENTIAL)
+    assert texts(donor) == [f"Plan {plan.pk} was adopted: 1 of your pledges is allocated "
+                            "in it (1 newly)."]
+    assert texts(cleared) == [f"Plan {plan.pk} was adopted: 2 of your pledges are "
+                              "allocated in it (2 newly)."]
+    lowest = UserFactory(organisation=donor_org, clearance=Classification.COALITION)
+    assert texts(lowest) == []
 
 
 def test_a_donor_whose_pledges_were_all_released_is_told_without_the_plan(
@@ -204,7 +221,7 @@ def test_a_donor_whose_pledges_were_all_released_is_told_without_the_plan(
     second = adoptable(coordinator, [])
     adopt(coordinator, second)
     [text] = texts(donor)
-    assert text == (f"Plan “{second.name}” was adopted: 1 is no longer allocated: accepted, "
+    assert text == (f"Plan {second.pk} was adopted: 1 is no longer allocated: accepted, "
                     "free for the next plan.")
 
 
@@ -395,3 +412,28 @@ def test_a_mail_error_is_logged_not_raised(settings, coordinator, donor, donor_o
         accepted = pledge_services.accept_pledge(coordinator, pledge, pledge.version)
     assert accepted.state == PledgeState.ACCEPTED and len(texts(donor)) == 1
     assert "could not be e-mailed" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_solved_and_adopted_plan_tells_its_donors_and_the_recipient(
+        world, django_capture_on_commit_callbacks):
+    """The planning world, solved by the worker: each donor reads one notice of its own
+    pledges (the anonymous donor's never reaches another), the planner one of its needs, and a
+    donor holding shells one of the gap it could close."""
+    from tests.planning.world import run_worker
+
+    StockPositionFactory(owner=world.deu.owner, item_type=world.shells)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = plan_services.run_plan(world.coordinator)
+    run_worker()
+    adopt(world.coordinator, plan)
+    name = f"Plan {plan.pk} was adopted"
+    adopted, gap = sorted(texts(world.deu_rep), reverse=True)
+    assert adopted == f"{name}: 2 of your pledges are allocated in it (2 newly)."
+    assert gap.startswith(
+        f"A gap you could close: 30 × 155 mm shell still missing for need {world.low.pk} ")
+    assert texts(world.pol_rep) == [f"{name}: 1 of your pledges is allocated in it (1 newly)."]
+    [planner] = texts(world.planner)
+    assert planner.startswith(f"{name}: 3 of your needs changed: now ")
+    for nobody in (world.coordinator, world.hub_operator, world.east_unit):
+        assert texts(nobody) == []

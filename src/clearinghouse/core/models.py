@@ -86,6 +86,9 @@ class Notice(models.Model):
     # The highest classification of what the text sums up (a count of pledges may tell of
     # pledges above a reader's clearance, even in its own organisation).
     classification = models.PositiveSmallIntegerField(default=0)
+    # Shown only to readers cleared below this: a notice summing up records of several levels
+    # comes in bands, each reader reading the one that counts all it may see (and no more).
+    ceiling = models.PositiveSmallIntegerField(null=True, blank=True)
     text = models.CharField(max_length=300)
     link = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

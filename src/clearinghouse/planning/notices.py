@@ -1,21 +1,22 @@
 """What adopting a plan tells each party (core/notices, docs/notices.md).
 
 - each donor organisation whose allocations changed: one notice, however many pledges ("Plan
-  “March” was adopted: 12 of your pledges are allocated in it (4 newly, 3 changed); 2 are no
+  7 was adopted: 12 of your pledges are allocated in it (4 newly, 3 changed); 2 are no
   longer allocated");
 - each recipient organisation whose needs changed state: one notice, counted by new state;
 - each donor holding stock of an item the new plan still lacks: a notice per gap it could
   close, at most ``GAPS_PER_DONOR`` per adoption, never twice for one need.
 
 Constant queries per adoption whatever the number of pledges, and one bulk insert (the caller's
-``notify``). Each notice's classification is the highest of the records it counts, so a reader
-of the organisation cleared below one of them does not see the count.
+``notify``). A count never includes a record above its reader's clearance: where the counted
+records are of several levels, the notice comes in bands, one per level, each counting the
+records at or below it and read only by those cleared from it to the next (``_bands``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, Sum
@@ -61,47 +62,57 @@ def _allocations(plan_id: int | None) -> dict[int, set[tuple[int, float]]]:
 
 
 def _name(plan: Plan) -> str:
-    return f"Plan “{plan.name}”"
+    # By number: a plan's default name carries its snapshot's date as the solver writes it.
+    return f"Plan {plan.pk}"
+
+
+def _bands(rows: list[tuple[int, str]]) -> Iterator[tuple[int, int | None, Counter]]:
+    """For rows of (classification, what happened), each level present with the next one up
+    and the tally of what happened to the rows at or below it: a reader cleared at a level (up
+    to the next) reads the notice counting all it may see (``Notice.ceiling``)."""
+    levels = sorted({level for level, _ in rows})
+    for i, level in enumerate(levels):
+        ceiling = levels[i + 1] if i + 1 < len(levels) else None
+        yield level, ceiling, Counter(what for at, what in rows if at <= level)
 
 
 def _donors(plan: Plan, previous: Plan | None, pledges: Iterable[Pledge],
             allocating: set[int], releasing: set[int]) -> list[Notice]:
     now, before = _allocations(plan.pk), _allocations(previous.pk if previous else None)
-    tally = defaultdict(lambda: {"allocated": 0, "new": 0, "changed": 0, "released": 0,
-                                 "level": 0})
+    rows = defaultdict(list)  # donor id -> [(classification, what happened to a pledge)]
     for pledge in pledges:
         pk = pledge.pk
-        counted = tally[pledge.owner_id] if (pk in now or pk in releasing) else None
-        if counted is None:
-            continue
-        counted["level"] = max(counted["level"], pledge.classification)
         if pk in releasing:
-            counted["released"] += 1
+            what = "released"
+        elif pk not in now:
             continue
-        counted["allocated"] += 1
-        if pk in allocating:
-            counted["new"] += 1
-        elif pk in before and before[pk] != now[pk]:
-            counted["changed"] += 1
+        elif pk in allocating:
+            what = "new"
+        else:
+            what = "changed" if pk in before and before[pk] != now[pk] else "kept"
+        rows[pledge.owner_id].append((pledge.classification, what))
     told = []
-    for org_id, t in tally.items():
-        if not (t["new"] or t["changed"] or t["released"]):
-            continue  # nothing changed for this donor
-        said = []
-        if t["allocated"]:
-            parts = [f"{t[k]} {k.replace('new', 'newly')}" for k in ("new", "changed") if t[k]]
-            said.append(f"{_count(t['allocated'], 'of your pledges is', 'of your pledges are')}"
-                        f" allocated in it" + (f" ({', '.join(parts)})" if parts else ""))
-        if t["released"]:
-            said.append(f"{_count(t['released'], 'is', 'are')} no longer allocated: "
-                        "accepted, free for the next plan")
+    for org_id, donor_rows in rows.items():
         org = Organisation(pk=org_id)
-        # Where it has allocations the donor sees the adopted plan (thin); else only its own.
-        record, state = (plan, "allocated") if t["allocated"] else (org, "accepted")
-        told.append(notice(
-            record, f"{_name(plan)} was adopted: {'; '.join(said)}.", kind="plan_adopted",
-            organisation=org, role=Role.DONOR_REPRESENTATIVE, classification=t["level"],
-            link=f"{reverse('pledges:list')}?state={state}"))
+        for level, ceiling, t in _bands(donor_rows):
+            if not (t["new"] or t["changed"] or t["released"]):
+                continue  # nothing changed that these readers may see
+            allocated = t["new"] + t["changed"] + t["kept"]
+            said = []
+            if allocated:
+                parts = [f"{t['new']} newly"] * bool(t["new"]) + [
+                    f"{t['changed']} changed"] * bool(t["changed"])
+                said.append(f"{_count(allocated, 'of your pledges is', 'of your pledges are')}"
+                            " allocated in it" + (f" ({', '.join(parts)})" if parts else ""))
+            if t["released"]:
+                said.append(f"{_count(t['released'], 'is', 'are')} no longer allocated: "
+                            "accepted, free for the next plan")
+            # With allocations the donor sees the adopted plan (thin); else only its own.
+            record, state = (plan, "allocated") if allocated else (org, "accepted")
+            told.append(notice(
+                record, f"{_name(plan)} was adopted: {'; '.join(said)}.", kind="plan_adopted",
+                organisation=org, role=Role.DONOR_REPRESENTATIVE, classification=level,
+                ceiling=ceiling, link=f"{reverse('pledges:list')}?state={state}"))
     return told
 
 
@@ -110,23 +121,22 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def _recipients(plan: Plan, need_steps: Iterable[tuple[Need, list[str]]]) -> list[Notice]:
-    reached = defaultdict(lambda: defaultdict(int))
-    level = defaultdict(int)
+    rows = defaultdict(list)  # recipient id -> [(classification, the state a need reached)]
     for need, steps in need_steps:
         if steps:
-            reached[need.owner_id][REACHED[steps[-1]]] += 1
-            level[need.owner_id] = max(level[need.owner_id], need.classification)
+            rows[need.owner_id].append((need.classification, REACHED[steps[-1]]))
     told = []
-    for org_id, states in reached.items():
-        total = sum(states.values())
-        parts = ", ".join(f"{number(n, whole=True)} {state}" for state, n in sorted(
-            states.items(), key=lambda s: ("covered", "partly covered", "open").index(s[0])))
-        org = Organisation(pk=org_id)
-        told.append(notice(
-            plan, f"{_name(plan)} was adopted: {_count(total, 'of your needs', 'of your needs')}"
-                  f" changed: now {parts}.",
-            kind="plan_adopted", organisation=org, role=Role.RECIPIENT_PLANNER,
-            classification=level[org_id], link=reverse("needs:list")))
+    for org_id, need_rows in rows.items():
+        for level, ceiling, states in _bands(need_rows):
+            parts = ", ".join(f"{number(states[s], whole=True)} {s}"
+                              for s in ("covered", "partly covered", "open") if states[s])
+            told.append(notice(
+                plan, f"{_name(plan)} was adopted: "
+                      f"{_count(states.total(), 'of your needs', 'of your needs')} changed: "
+                      f"now {parts}.",
+                kind="plan_adopted", organisation=Organisation(pk=org_id),
+                role=Role.RECIPIENT_PLANNER, classification=level, ceiling=ceiling,
+                link=reverse("needs:list")))
     return told
 
 

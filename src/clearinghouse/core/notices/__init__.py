@@ -53,11 +53,13 @@ def readers() -> dict[int, Callable[[Any], QuerySet]]:
 
 def notice(record: Model, text: str, *, kind: str, user: Any = None, organisation: Any = None,
            audience: str = "", role: str = "", link: str = "",
-           classification: int | None = None) -> Notice:
+           classification: int | None = None, ceiling: int | None = None) -> Notice:
     """A notice about ``record`` (not yet stored: :func:`notify` stores a batch at once).
 
     ``classification`` is the highest level among what ``text`` sums up; by default the
-    record's own. ``text`` names only ``record`` and what every addressee may see of it.
+    record's own; ``ceiling``, where given, the clearance from which readers read another
+    notice of the same event instead (one counting more). ``text`` names only ``record`` and
+    what every addressee may see of it.
     """
     if sum(bool(x) for x in (user, organisation, audience)) != 1:
         raise ImproperlyConfigured("A notice is addressed to one user, organisation or audience.")
@@ -71,7 +73,7 @@ def notice(record: Model, text: str, *, kind: str, user: Any = None, organisatio
     return Notice(
         user=user, organisation=organisation, audience=audience, role=role, kind=kind,
         content_type=content_type, object_id=record.pk, classification=classification,
-        text=fitted(Notice, "text", text), link=link,
+        ceiling=ceiling, text=fitted(Notice, "text", text), link=link,
     )
 
 
@@ -100,7 +102,9 @@ def _addressed(user: AbstractBaseUser) -> Q:
     if member:
         to |= Q(audience__in=sorted(member))
     held = [r for r in getattr(user, "roles", None) or () if r in Role.values and has_role(user, r)]
-    return to & (Q(role="") | Q(role__in=held)) & Q(classification__lte=user.clearance)
+    cleared = Q(classification__lte=user.clearance) & (
+        Q(ceiling__isnull=True) | Q(ceiling__gt=user.clearance))
+    return to & (Q(role="") | Q(role__in=held)) & cleared
 
 
 def _seen(user: AbstractBaseUser) -> Q:
