@@ -41,14 +41,18 @@ PAGE_SIZE = 25
 
 
 @cache
-def readers() -> dict[int, Callable[[Any], QuerySet]]:
-    """Content type id -> the rows of that model a user sees (user -> queryset)."""
-    found = {}
+def _readable() -> list[tuple[type[Model], Callable[[Any], QuerySet]]]:
+    found = []
     for label, path in settings.CLEARINGHOUSE_NOTICE_RECORDS.items():
         model = apps.get_model(label)
-        rows = import_string(path) if path else model.objects.visible_to
-        found[ContentType.objects.get_for_model(model).pk] = rows
+        found.append((model, import_string(path) if path else model.objects.visible_to))
     return found
+
+
+def readers() -> dict[int, Callable[[Any], QuerySet]]:
+    """Content type id -> the rows of that model a user sees (user -> queryset). The ids are
+    Django's own cache's (they are the database's, which a test's flush may renumber)."""
+    return {ContentType.objects.get_for_model(model).pk: rows for model, rows in _readable()}
 
 
 def notice(record: Model, text: str, *, kind: str, user: Any = None, organisation: Any = None,
