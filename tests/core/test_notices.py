@@ -311,6 +311,15 @@ def test_the_inbox_lists_newest_first_and_marks_read(donor, other_donor):
     assert "Mark all as read" not in client.get("/notices/").content.decode()
 
 
+def test_the_inbox_banner_rises_to_what_its_notices_tell_of(coordinator, donor, donor_org):
+    from tests.conftest import banner
+
+    assert banner(client_for(donor).get("/notices/")) == Classification.PUBLIC
+    pledge = PledgeFactory(owner=donor_org, classification=Classification.RESTRICTED)
+    pledge_services.accept_pledge(coordinator, pledge, pledge.version)
+    assert banner(client_for(donor).get("/notices/")) == Classification.RESTRICTED
+
+
 def test_read_state_is_each_users_own(donor, donor_org):
     colleague = UserFactory(organisation=donor_org)
     some_notices(donor, 2)

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from ..web import classify
 from . import PAGE_SIZE, inbox, mark_read
 
 
@@ -14,8 +15,9 @@ from . import PAGE_SIZE, inbox, mark_read
 def inbox_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(inbox(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     unread = any(not n.read for n in page.object_list)
-    return render(request, "notices/inbox.html", {"page_obj": page, "notices": page.object_list,
-                                                  "any_unread": unread})
+    # The banner rises to the most classified of what the notices shown tell of.
+    context = {"page_obj": page, "notices": page.object_list, "any_unread": unread}
+    return render(request, "notices/inbox.html", classify(context, page.object_list))
 
 
 @login_required
