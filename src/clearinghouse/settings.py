@@ -127,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clearinghouse.core.web.page",
+                "clearinghouse.core.web.notices",
             ]
         },
     }
@@ -277,6 +278,25 @@ CLEARINGHOUSE_TOKEN_DAYS = int(os.environ.get("CLEARINGHOUSE_TOKEN_DAYS", "30"))
 # plan whose worker sent no heartbeat for the lease is recovered (planning/tasks.py).
 CLEARINGHOUSE_PLAN_LEASE_S = float(os.environ.get("CLEARINGHOUSE_PLAN_LEASE_S", "60"))
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Notices (core/notices, docs/notices.md): what each may point to, and the rows of that model a
+# reader sees (a dotted user -> queryset; None: the model's visible_to). A notice is shown only
+# while its record is among them for the reader.
+CLEARINGHOUSE_NOTICE_RECORDS = {
+    "needs.need": None,
+    "pledges.pledge": None,
+    "planning.plan": "clearinghouse.planning.queries.plans_for",
+    "parties.organisation": None,
+}
+# E-mail of new notices, off by default; the mail server is Django's (EMAIL_HOST...).
+CLEARINGHOUSE_NOTIFY_EMAIL = os.environ.get("CLEARINGHOUSE_NOTIFY_EMAIL", "0") == "1"
+CLEARINGHOUSE_SITE_URL = os.environ.get("CLEARINGHOUSE_SITE_URL", "")  # links in e-mails
+EMAIL_HOST = os.environ.get("CLEARINGHOUSE_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("CLEARINGHOUSE_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("CLEARINGHOUSE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CLEARINGHOUSE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("CLEARINGHOUSE_EMAIL_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("CLEARINGHOUSE_EMAIL_FROM", "clearinghouse@localhost")
 
 if PRODUCTION:
     # Behind a TLS-terminating load balancer that sets X-Forwarded-Proto (docs/deployment.md).

@@ -12,6 +12,7 @@ from drf_spectacular.views import (
 from rest_framework.routers import DefaultRouter
 
 from clearinghouse.catalogue.api import urls as catalogue_api
+from clearinghouse.core.notices import api as notices_api
 from clearinghouse.core.web import help_page, toggle_large_type
 from clearinghouse.logistics.api import urls as logistics_api
 from clearinghouse.needs.api import urls as needs_api
@@ -19,7 +20,8 @@ from clearinghouse.parties.api import urls as parties_api
 from clearinghouse.planning.api import urls as planning_api
 from clearinghouse.pledges.api import urls as pledges_api
 
-API_APPS = (parties_api, catalogue_api, needs_api, pledges_api, logistics_api, planning_api)
+API_APPS = (parties_api, catalogue_api, needs_api, pledges_api, logistics_api, planning_api,
+            notices_api)
 
 router = DefaultRouter()
 for app in API_APPS:
@@ -35,6 +37,7 @@ urlpatterns = [
     path("accounts/", include("clearinghouse.parties.accounts_urls")),
     path("display/", toggle_large_type, name="display"),
     path("help/", help_page, name="help"),
+    path("notices/", include("clearinghouse.core.notices.urls")),
     path("needs/", include("clearinghouse.needs.urls")),
     path("pledges/", include("clearinghouse.pledges.urls")),
     path("organisations/", include("clearinghouse.parties.urls")),

@@ -14,8 +14,8 @@ from rest_framework.throttling import UserRateThrottle
 
 from .. import test_settings
 from ..core import test_api as core_api
+from ..core import test_notices, test_words
 from ..core import test_web as core_web
-from ..core import test_words
 from ..needs import test_bulk as need_bulk
 from ..needs import test_views as need_views
 from ..parties import test_second_factor as two_step
@@ -50,6 +50,12 @@ ROUTES = {
     "help": test_words.test_the_help_page_is_for_signed_in_users,
     "changes": test_feed.test_only_auditors_and_coordinators_open_the_feed_and_its_exports,
     "changes-export": test_feed.test_only_auditors_and_coordinators_open_the_feed_and_its_exports,
+    # Each reader's own notices, only while it may see their records.
+    "notices:inbox": test_notices.test_the_inbox_lists_newest_first_and_marks_read,
+    "notices:read": test_notices.test_the_inbox_lists_newest_first_and_marks_read,
+    "notices:read-all": test_notices.test_the_inbox_lists_newest_first_and_marks_read,
+    **{f"notice-{a}": test_notices.test_the_api_lists_and_marks_read
+       for a in ("list", "detail", "read", "read-all")},
     "needs:list": test_pages_matrix.test_list_pages_and_exports,
     "needs:export": test_pages_matrix.test_list_pages_and_exports,
     "needs:create": need_views,

@@ -1,4 +1,5 @@
-"""The history chain's tables (core/chain.py, docs/audit.md).
+"""The history chain's tables (core/chain.py, docs/audit.md), and the notices
+(core/notices/, docs/notices.md).
 
 One table for the whole chain, beside the history tables rather than columns in each: one
 global order is one primary key (``seq``) that the database keeps unique, a walk is one index
@@ -6,8 +7,12 @@ scan, and a history entry removed with its table row still leaves its link behin
 what was lost.
 """
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
+
+from clearinghouse.security.models import VisibleQuerySet
 
 
 class ChainHead(models.Model):
@@ -56,3 +61,65 @@ class ChainLink(models.Model):
 
     def __str__(self) -> str:
         return f"link #{self.seq}"
+
+
+class NoticeQuerySet(VisibleQuerySet):
+    """Notices are read through ``core.notices.inbox(user)``, which restricts them to those
+    addressed to the reader whose record it may still see."""
+
+
+class Notice(models.Model):
+    """What changed for someone (docs/notices.md): addressed to one user, one organisation or
+    one audience (``all_donors``), optionally only to the holders of one role there; it points
+    at its record and is shown only while the reader may see that record."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey("parties.Organisation", null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="+")
+    audience = models.CharField(max_length=16, blank=True, default="")
+    role = models.CharField(max_length=24, blank=True, default="",
+                            help_text="Only the holders of this role (empty: everyone addressed).")
+    kind = models.CharField(max_length=24)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.BigIntegerField()
+    # The highest classification of what the text sums up (a count of pledges may tell of
+    # pledges above a reader's clearance, even in its own organisation).
+    classification = models.PositiveSmallIntegerField(default=0)
+    # Shown only to readers cleared below this: a notice summing up records of several levels
+    # comes in bands, each reader reading the one that counts all it may see (and no more).
+    ceiling = models.PositiveSmallIntegerField(null=True, blank=True)
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "created_at"]),
+            models.Index(fields=["user", "created_at"]),
+            models.Index(fields=["audience", "created_at"]),
+            models.Index(fields=["content_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class NoticeRead(models.Model):
+    """That ``user`` read ``notice``: one row per reader (a notice to an organisation is read
+    by each of its users on their own)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "notice"],
+                                               name="one_read_per_user_and_notice")]
+
+    def __str__(self) -> str:
+        return f"notice {self.notice_id} read by {self.user_id}"

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -57,6 +58,17 @@ def page(request: HttpRequest) -> dict:
         "classification": Classification.PUBLIC,
         "Classification": Classification,
     }
+
+
+def notices(request: HttpRequest) -> dict:
+    """Context processor: the reader's unread notices for the header's link, counted (one
+    query) only when a page shows it."""
+    user = request.user
+    if not user.is_authenticated or getattr(request, "second_factor_owed", None):
+        return {"unread_notices": 0}
+    from .notices import unread_count
+
+    return {"unread_notices": SimpleLazyObject(lambda: unread_count(user))}
 
 
 @login_required

@@ -3,12 +3,16 @@
 from datetime import date
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.lifecycle import save_versioned, transition
+from clearinghouse.core.notices import notice, notify
 from clearinghouse.core.services import apply_fields, require, set_releasability
+from clearinghouse.core.words import day, number
 from clearinghouse.parties.models import User
+from clearinghouse.security.roles import Audience, Role
 
 from .models import NEED_LIFECYCLE, Need, NeedState
 
@@ -62,7 +66,22 @@ def act_on_need(user: User, need: Need, action: str, version: int | None = None)
     if action == "open":
         # Opening a need publishes it to the donors who may pledge against it.
         changes["release_all_donors"] = True
-    return transition(need, NEED_LIFECYCLE, action, version, **changes)
+    need = transition(need, NEED_LIFECYCLE, action, version, **changes)
+    if action in ("validate", "open"):  # tell its planners; an opened need, the donors too
+        what = (f"{number(need.quantity, whole=need.whole_units_only)} × "
+                f"{need.item_type or need.family}, {need.get_priority_display()} priority, "
+                f"by {day(need.required_by)}")
+        link = reverse("needs:detail", args=[need.pk])
+        told = [notice(need, f"Your need {need.pk} ({what}) was "
+                             f"{'validated' if action == 'validate' else 'opened to donors'}.",
+                       kind=f"need_{action}", organisation=need.owner,
+                       role=Role.RECIPIENT_PLANNER, link=link)]
+        if action == "open":
+            told.append(notice(need, f"A new need you could pledge against: {what}.",
+                               kind="need_new", audience=Audience.ALL_DONORS,
+                               role=Role.DONOR_REPRESENTATIVE, link=link))
+        notify(told)
+    return need
 
 
 def submit_need(user: User, need: Need, version: int | None = None) -> Need:

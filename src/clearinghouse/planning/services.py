@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.lifecycle import save_versioned, transition, transition_all
+from clearinghouse.core.notices import notify
 from clearinghouse.core.services import fitted, require
 from clearinghouse.needs.models import NEED_LIFECYCLE, Need, NeedState
 from clearinghouse.parties.models import User
 from clearinghouse.pledges.models import PLEDGE_LIFECYCLE, Pledge, PledgeState
 
 from .models import PLAN_LIFECYCLE, Allocation, Plan, PlanKind, PlanRule, PlanState, RuleKind
+from .notices import adoption_notices
 from .snapshot import changes_since, fingerprint, take_snapshot
 from .variants import apply_changes
 
@@ -99,8 +101,9 @@ def adopt_plan(user: User, plan: Plan, version: int | None) -> Plan:
     if stale:
         shown = "; ".join(stale[:5]) + (f"; and {len(stale) - 5} more" if len(stale) > 5 else "")
         raise DomainError("plan", f"This plan's snapshot is stale ({shown}). Run the plan again.")
+    previous = None
     for old in Plan.objects.select_for_update().filter(state=PlanState.ADOPTED):
-        transition(old, PLAN_LIFECYCLE, "supersede")
+        previous = transition(old, PLAN_LIFECYCLE, "supersede")
     plan = transition(plan, PLAN_LIFECYCLE, "adopt", version, adopted_by=user,
                       adopted_at=timezone.now())
 
@@ -113,10 +116,10 @@ def adopt_plan(user: User, plan: Plan, version: int | None) -> Plan:
         used.update(pk for pk in (a.pledge_id, a.fund_id) if pk)
     planned = {int(pk) for pk in plan.fingerprint.get("pledges", {})}
     pledges = list(Pledge.objects.select_for_update().filter(pk__in=planned).order_by("pk"))
-    transition_all([p for p in pledges if p.pk in used and p.state == PledgeState.ACCEPTED],
-                   PLEDGE_LIFECYCLE, "allocate", user)
-    transition_all([p for p in pledges if p.pk not in used and p.state == PledgeState.ALLOCATED],
-                   PLEDGE_LIFECYCLE, "release", user)
+    allocating = [p for p in pledges if p.pk in used and p.state == PledgeState.ACCEPTED]
+    releasing = [p for p in pledges if p.pk not in used and p.state == PledgeState.ALLOCATED]
+    transition_all(allocating, PLEDGE_LIFECYCLE, "allocate", user)
+    transition_all(releasing, PLEDGE_LIFECYCLE, "release", user)
     planned = {int(pk) for pk in plan.fingerprint.get("needs", {})}
     needs = list(Need.objects.select_for_update().filter(pk__in=planned).order_by("pk"))
     steps = [(n, _need_steps(n, given.get(n.pk, 0.0))) for n in needs]
@@ -127,6 +130,9 @@ def adopt_plan(user: User, plan: Plan, version: int | None) -> Plan:
                 by_action[s[i]].append(n)
         for action, group in by_action.items():
             transition_all(group, NEED_LIFECYCLE, action, user)
+    # One notice per donor and per recipient organisation it changed, in one insert.
+    notify(adoption_notices(plan, previous, pledges, {p.pk for p in allocating},
+                            {p.pk for p in releasing}, steps))
     return plan
 
 

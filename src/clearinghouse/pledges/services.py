@@ -1,11 +1,15 @@
 """The pledges domain's verbs; each one transaction, each obeying the lifecycle and the rules."""
 
 from django.db import transaction
+from django.urls import reverse
 
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.lifecycle import save_versioned, transition
+from clearinghouse.core.notices import notice, notify
 from clearinghouse.core.services import apply_fields, require, set_releasability
+from clearinghouse.core.words import money, number
 from clearinghouse.parties.models import User
+from clearinghouse.security.roles import Role
 
 from .checks import check_pledge
 from .models import PLEDGE_LIFECYCLE, BackfillOrder, Pledge, StockPosition
@@ -73,7 +77,17 @@ def act_on_pledge(user: User, pledge: Pledge, action: str, version: int | None =
             "below_target": pledge.below_target,
             "below_target_by": pledge.below_target_by,
         }
-    return transition(pledge, PLEDGE_LIFECYCLE, action, version, **changes)
+    pledge = transition(pledge, PLEDGE_LIFECYCLE, action, version, **changes)
+    if action in ("accept", "decline", "allocate"):  # tell the donor's representatives
+        what = (f"{number(pledge.quantity, whole=pledge.item_type.indivisible)} × "
+                f"{pledge.item_type}" if pledge.item_type_id and pledge.quantity is not None
+                else money(pledge.amount_eur) if pledge.amount_eur is not None
+                else f"{number(pledge.places, whole=True)} training places")
+        notify(notice(pledge, f"Your pledge {pledge.pk} ({what}) was {pledge.state}.",
+                      kind=f"pledge_{action}", organisation=pledge.owner,
+                      role=Role.DONOR_REPRESENTATIVE,
+                      link=reverse("pledges:detail", args=[pledge.pk])))
+    return pledge
 
 
 def accept_pledge(user: User, pledge: Pledge, version: int | None = None) -> Pledge:
