@@ -119,6 +119,8 @@ def present_history(
             return quantity(value)
         if kind == "DateField":
             return words.day(_date(value)) or str(value)
+        if kind == "DateTimeField":
+            return words.moment(_moment(value)) or str(value)
         return str(value)
 
     shown = []
@@ -141,6 +143,15 @@ def _date(value: Any) -> dt.date | None:
         return value
     try:
         return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.datetime.fromisoformat(str(value))
     except ValueError:
         return None
 

@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from clearinghouse.core.words import number
 from clearinghouse.needs.forms import ItemSelect, ServiceForm, chosen_item, constrain_quantity
 from clearinghouse.needs.forms import past_warning as past
 from clearinghouse.needs.models import PLEDGEABLE_STATES, Need
@@ -28,7 +29,7 @@ SECTIONS = {
 class NeedChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, need: Need) -> str:
         what = need.item_type or need.family
-        return (f"Need {need.pk}: {need.quantity:g} × {what}, {need.get_priority_display()}, "
+        return (f"Need {need.pk}: {number(need.quantity)} × {what}, {need.get_priority_display()}, "
                 f"by {need.required_by:%d %b %Y}, {need.region}")
 
 
