@@ -19,13 +19,14 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from clearinghouse.core.words import day, number, words
 from clearinghouse.needs.models import Need, Priority
 from clearinghouse.parties.models import User
 
 from .models import Plan
-from .queries import gaps_for, reasons_for
+from .queries import gaps_for
 
 # Float noise of the solver's quantities (19.0000001 units of a whole item is 19).
 NOISE = 1e-6
@@ -63,9 +64,36 @@ class ReadyBy:
         return found.isoformat() if found else ""
 
 
+@dataclass(frozen=True)
+class AskedNeed:
+    """What an ask shows of its need (read as plain values: every gap of a plan is read at
+    once, and model instances for each cost more than the page's budget)."""
+
+    pk: int
+    priority: int
+    required_by: date
+    classification: int
+    item: str | None
+    family: str | None
+    family_code: str | None
+    indivisible: bool
+    area: str | None
+    region: str | None
+    region_code: str | None
+
+    def get_priority_display(self) -> str:
+        return str(Priority(self.priority).label)
+
+
+NEED_VALUES = ("need_id", "need__priority", "need__required_by", "need__classification",
+               "need__item_type__name", "need__family__name", "need__family__code",
+               "need__item_type__indivisible", "need__item_type__area__name",
+               "need__family__area__name", "need__region__name", "need__region__code")
+
+
 @dataclass
 class Ask:
-    need: Need
+    need: AskedNeed
     missing: float
     late: float
     codes: list[str]
@@ -88,7 +116,7 @@ class Ask:
     @property
     def what(self) -> str:
         n = self.need
-        return n.item_type.name if n.item_type_id else f"any {n.family.name}"
+        return n.item if n.item is not None else f"any {n.family}"
 
     @property
     def why(self) -> str:
@@ -121,7 +149,7 @@ def fastest_weeks(instance: dict) -> dict[str, int]:
     return out
 
 
-def ready_by(plan: Plan, need: Need, week: int | None, fastest: int | None,
+def ready_by(plan: Plan, need: AskedNeed, week: int | None, fastest: int | None,
              on: date) -> ReadyBy:
     """By when goods for ``need`` must be ready: ``week`` (the plan's week, from a supply ask)
     or the due week less the ``fastest`` path; never a past date."""
@@ -139,12 +167,12 @@ def ready_by(plan: Plan, need: Need, week: int | None, fastest: int | None,
     return ReadyBy(too_late_for=need.required_by, earliest=earliest, arrives=arrives)
 
 
-def region_shown(user: User, need: Need) -> str:
+def region_shown(user: User, need: AskedNeed) -> str:
     """Where the goods go, for those with need to know: the need's region is part of the need
     record, so whoever sees the need (``Need.objects.visible_to``) sees it (DESIGN.md; rule 4
     hides the movement, hubs and weeks, not the destination). Asks of needs a reader does not
     see are absent altogether."""
-    return need.region.name if need.region_id else ""
+    return need.region or ""
 
 
 def _whole_families(instance: dict) -> dict[str, bool]:
@@ -157,35 +185,34 @@ def _whole_families(instance: dict) -> dict[str, bool]:
     return found
 
 
+@lru_cache(maxsize=8)
+def snapshot_facts(plan_id: int, created_at: object) -> tuple[dict, dict, dict]:
+    """What the asks read of a plan's snapshot (which never changes, so it is read once per
+    plan and process, keyed by its id and creation time): the fastest weeks to each region,
+    which families come in whole units, and each need's region code."""
+    instance = Plan.objects.values_list("instance", flat=True).get(pk=plan_id)
+    return (fastest_weeks(instance), _whole_families(instance),
+            {n["id"]: n.get("region") for n in instance.get("needs", [])})
+
+
 def asks_for(plan: Plan, user: User, on: date | None = None) -> list[Ask]:
     """One ask per gap of ``plan`` whose need ``user`` sees, the most important first, read on
     the day ``on`` (today by default)."""
     on = on or today()
-    instance = plan.instance
-    fastest = fastest_weeks(instance)
-    families = _whole_families(instance)
-    region_codes = {n["id"]: n.get("region") for n in instance.get("needs", [])}
-    gaps = gaps_for(user, plan).filter(need__in=Need.objects.visible_to(user)).select_related(
-        "need__item_type__area", "need__family__area", "need__region")
+    fastest, families, region_codes = snapshot_facts(plan.pk, plan.created_at)
+    # The codes and week stored beside the reasons (Gap.codes): what every reader may see.
+    gaps = gaps_for(user, plan).filter(need__in=Need.objects.visible_to(user)).values_list(
+        "missing", "late", "codes", "ready_by_week", *NEED_VALUES)
     out = []
-    for gap in gaps:
-        need = gap.need
-        codes, weeks = [], []
-        for reason in reasons_for(user, gap.reasons):
-            code = reason.get("code")
-            if code and code not in codes:
-                codes.append(code)
-            ask = reason.get("ask") if isinstance(reason.get("ask"), dict) else {}
-            week = ask.get("ready_by_week")
-            if isinstance(week, int) and not isinstance(week, bool):
-                weeks.append(week)
-        region = region_codes.get(f"N{need.pk}", need.region.code if need.region_id else None)
-        when = ready_by(plan, need, min(weeks) if weeks else None, fastest.get(region), on)
-        whole = (need.item_type.indivisible if need.item_type_id
-                 else families.get(need.family.code, False))
-        area = need.item_type.area if need.item_type_id else need.family.area
-        out.append(Ask(need, gap.missing, gap.late, codes, when, whole,
-                       where=region_shown(user, need), area=area.name if area else ""))
+    for missing, late, codes, week, pk, priority, required_by, level, item, family, \
+            family_code, indivisible, item_area, family_area, region, region_code in gaps:
+        need = AskedNeed(pk, priority, required_by, level, item, family, family_code,
+                         bool(indivisible), item_area or family_area, region, region_code)
+        when = ready_by(plan, need, week, fastest.get(region_codes.get(f"N{pk}", region_code)),
+                        on)
+        whole = need.indivisible if item is not None else families.get(family_code, False)
+        out.append(Ask(need, missing, late, list(codes), when, whole,
+                       where=region_shown(user, need), area=need.area or ""))
     out.sort(key=lambda a: (a.need.priority, a.need.required_by, a.need.pk))
     return out
 

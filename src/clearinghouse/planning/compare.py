@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
-from .models import Plan
+from .models import Plan, PlanState
 from .snapshot import pk_of
 
 PRIORITIES = ("critical", "high", "medium", "low")
+# States in which a plan's allocations are stored and never change again.
+SETTLED = (PlanState.SOLVED, PlanState.ADOPTED, PlanState.SUPERSEDED)
 
 
 @dataclass
@@ -122,7 +125,22 @@ def overall(lines: Iterable[NeedLine]) -> Story:
 
 
 def need_lines(plan: Plan) -> dict[int, NeedLine]:
-    """Per need of the plan's snapshot: units allocated, on time, and the value they give."""
+    """Per need of the plan's snapshot: units allocated, on time, and the value they give.
+
+    A solved plan's snapshot and allocations never change: its lines are worked out once per
+    process (keyed by the plan's id and creation time), and each caller gets its own copy."""
+    if plan.state not in SETTLED:
+        return _lines(plan.pk)
+    return {pk: replace(line) for pk, line in _settled_lines(plan.pk, plan.created_at).items()}
+
+
+@lru_cache(maxsize=8)
+def _settled_lines(plan_id: int, created_at: object) -> dict[int, NeedLine]:
+    return _lines(plan_id)
+
+
+def _lines(plan_id: int) -> dict[int, NeedLine]:
+    plan = Plan.objects.only("instance").get(pk=plan_id)
     inst = plan.instance
     weights = inst["priority_weights"]
     lines = {

@@ -5,7 +5,7 @@ with ``clearinghouse solve``."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Self
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
@@ -206,6 +206,10 @@ class Gap(models.Model):
     missing = models.FloatField()
     late = models.FloatField()
     reasons = models.JSONField(default=list)
+    # Read from ``reasons`` when the plan is stored (``gap_summary``), so that the pages that
+    # list every gap (the plan, the ask list) never parse the solver's explanations.
+    codes = models.JSONField(default=list)  # the reasons' codes as every reader may see them
+    ready_by_week = models.IntegerField(null=True)  # the earliest week an ask must be ready
 
     # Restricted by ``planning.queries.gaps_for``: a gap is seen through its plan and need.
     objects = VisibleQuerySet.as_manager()
@@ -216,6 +220,28 @@ class Gap(models.Model):
 
     def __str__(self):
         return f"Gap of need {self.need_id} in plan {self.plan_id}"
+
+
+def gap_summary(reasons: Any) -> tuple[list[str], int | None]:
+    """A gap's reason codes (an unknown one as "other", as a reader without movement data
+    sees it) and the earliest ``ready_by_week`` of the reasons' asks."""
+    codes: list[str] = []
+    weeks: list[int] = []
+    for reason in reasons if isinstance(reasons, list) else []:
+        raw = reason if isinstance(reason, dict) else {}
+        code = raw.get("code") if raw.get("code") in REASON_CODES else "other"
+        if code not in codes:
+            codes.append(code)
+        ask = raw.get("ask") if isinstance(raw.get("ask"), dict) else {}
+        week = ask.get("ready_by_week")
+        if isinstance(week, int) and not isinstance(week, bool):
+            weeks.append(week)
+    return codes, min(weeks) if weeks else None
+
+
+# The clearing contract's reason codes (plan schema, ``unmet[].reasons[].code``).
+REASON_CODES = frozenset({"no_compatible_supply", "no_route", "taken_by_higher_value",
+                          "too_late", "hub_capacity", "restricted", "budget"})
 
 
 class RuleKind(models.TextChoices):

@@ -25,7 +25,7 @@ from clearinghouse.core.lifecycle import transition
 from clearinghouse.core.services import fitted
 from clearinghouse.logistics.models import Hub
 
-from .models import PLAN_LIFECYCLE, Allocation, Gap, Plan, PlanState
+from .models import PLAN_LIFECYCLE, Allocation, Gap, Plan, PlanState, gap_summary
 from .snapshot import pk_of
 from .solver import InstanceError, parse_instance, solve
 
@@ -187,7 +187,9 @@ def store_plan(plan_id: int, doc: dict, stats: dict, attempt: int | None = None)
     Allocation.objects.bulk_create(rows, batch_size=2000)
     Gap.objects.bulk_create(
         [Gap(plan=plan, need_id=pk_of(u["need"]), missing=u["missing"], late=u["late"],
-             reasons=u["reasons"]) for u in doc["unmet"]],
+             reasons=u["reasons"], **dict(zip(("codes", "ready_by_week"),
+                                              gap_summary(u["reasons"]), strict=True)))
+         for u in doc["unmet"]],
         batch_size=2000,
     )
     stats = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}

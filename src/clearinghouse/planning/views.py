@@ -96,9 +96,7 @@ def _need_rows(plan: Plan, user: User) -> list[NeedRow]:
     needs = Need.objects.visible_to(user).filter(pk__in=list(lines)).values_list(
         "pk", "item_type__name", "family__name", "region__name", "item_type__area__name",
         "family__area__name", "item_type__indivisible")
-    codes: dict[int, list[str]] = {}
-    for need_id, reasons in queries.gaps_for(user, plan).values_list("need_id", "reasons"):
-        codes[need_id] = [r.get("code") for r in queries.reasons_for(user, reasons)]
+    codes = dict(queries.gaps_for(user, plan).values_list("need_id", "codes"))
     rows = [NeedRow(lines[pk], item or f"any {family}", region or "", item_area or family_area
                     or "no area", bool(whole), _sentence(words("reason", codes.get(pk, []))))
             for pk, item, family, region, item_area, family_area, whole in needs]
@@ -123,7 +121,7 @@ def _found(rows: list[NeedRow], query: str) -> list[NeedRow]:
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    plan = visible_or_404(queries.plans(user), user, pk)
+    plan = visible_or_404(queries.plans(user).defer("instance"), user, pk)
     names = plan_names(plan, user) if plan.changes else {}
     context = {"plan": plan, "active": plan.state in ACTIVE,
                "can_cancel": _can_cancel(user, plan),
