@@ -59,9 +59,11 @@ def test_a_coordinator_sets_up_the_app_then_signs_in_with_a_code(
         page.get_by_role("link", name="I have kept them: continue").click()
         expect(page.get_by_role("heading", name="The queue and the biggest gaps")).to_be_visible()
 
+        page.get_by_role("button", name="Menu").click()  # folded on a phone
         page.get_by_role("link", name="Two-step sign-in").click()
         expect(page.get_by_text("10 recovery codes left")).to_be_visible()
         fits(page)
+        page.get_by_role("button", name="Menu").click()
         page.get_by_role("button", name="Sign out").click()
 
         sign_in(page, coordinator)
