@@ -5,6 +5,7 @@ adopted plan (tests/planning/world.py), and a reader of each role."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -12,7 +13,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from clearinghouse.planning import services
 from clearinghouse.planning.models import Plan
 from clearinghouse.security.roles import Classification, Role
-from tests.factories import OrgOfKindFactory, StockPositionFactory, UserFactory
+from tests.factories import (
+    FamilyFactory,
+    ItemTypeFactory,
+    NeedFactory,
+    OrgOfKindFactory,
+    PledgeFactory,
+    StockPositionFactory,
+    UserFactory,
+)
 from tests.planning.world import run_worker
 
 # Routes that are not pages to read: writes, downloads, steps of the sign-in.
@@ -23,8 +32,8 @@ NOT_PAGES = re.compile(
 
 def pages(ids: dict[str, int]) -> dict[str, str]:
     """Every page's route name and an address, its ids filled from ``ids`` by the route's
-    name (``"pledges/stock-detail"``) or namespace (``"needs"``); the API and the admin left
-    out."""
+    name (``"pledges/stock-detail"``) or namespace (``"needs"``), a list of ids giving a page
+    for each; the API and the admin left out."""
     found = {}
 
     def walk(patterns, prefix: str, namespace: str) -> None:
@@ -38,20 +47,30 @@ def pages(ids: dict[str, int]) -> dict[str, str]:
                         or prefix.startswith(("api/", "admin/"))):
                     continue
                 key = name.replace(":", "/") if name.replace(":", "/") in ids else namespace
-                path = re.sub(r"<(?:\w+:)?(\w+)>",
-                              lambda m, key=key: str(ids.get(f"{key}.{m.group(1)}",
-                                                             ids.get(key, 1))),
-                              prefix + str(p.pattern))
-                found.setdefault(name, "/" + path)
+                pattern = prefix + str(p.pattern)
+                choices = ids.get(key, 1)
+                for n, pk in enumerate(choices if isinstance(choices, list) else [choices]):
+                    path = re.sub(r"<(?:\w+:)?(\w+)>",
+                                  lambda m, key=key, pk=pk: str(ids.get(f"{key}.{m.group(1)}",
+                                                                        pk)), pattern)
+                    found.setdefault(name if n == 0 else f"{name} ({n + 1})", "/" + path)
 
     walk(get_resolver().url_patterns, "", "")
     return found
 
 
 def page_addresses(world, plan: Plan) -> dict[str, str]:
-    """Every page, with the world's records in its address."""
+    """Every page, with the world's records in its address: needs and pledges of an item
+    and of a compatibility family."""
     position = StockPositionFactory(owner=world.deu.owner, item_type=world.shells)
-    return pages({"needs": world.critical.pk, "pledges": world.deu.pk,
+    family = FamilyFactory(name="Any 155 mm shell")
+    ItemTypeFactory(name="155 mm shell, other make", family=family)
+    family_need = NeedFactory(owner=world.critical.owner, item_type=None, family=family,
+                              quantity=Decimal("12.5"), release_all_donors=True)
+    family_pledge = PledgeFactory(owner=world.deu.owner, need=family_need,
+                                  item_type=family.items.first(), quantity=Decimal(4))
+    return pages({"needs": [world.critical.pk, family_need.pk],
+                  "pledges": [world.deu.pk, family_pledge.pk],
                   "pledges/stock-detail": position.pk, "planning": plan.pk,
                   "planning.other": plan.pk, "parties": world.deu.owner_id,
                   "catalogue": world.shells.pk})
