@@ -40,6 +40,9 @@ class HistoryEntrySerializer(serializers.Serializer):
     who = serializers.CharField(allow_null=True)
     organisation = serializers.CharField(allow_null=True)
     changes = ChangeSerializer(many=True)
+    withheld = serializers.BooleanField(
+        required=False, help_text="The values before this change are not shown: the record was "
+        "classified above the reader's clearance then.")
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -123,7 +126,8 @@ class VisibleViewSet(Restricted, viewsets.GenericViewSet):
     def history(self, request: Request, pk: str | None = None) -> Response:
         """Every change of the record: who, when, before and after."""
         record = self.get_object()
-        return Response(history_entries(record, **self.history_masks(record)))
+        return Response(history_entries(record, self.request.user.clearance,
+                                        **self.history_masks(record)))
 
     def reload(self, record: Model) -> Model:
         """The record as the caller sees it, with the queryset's annotations (the list's

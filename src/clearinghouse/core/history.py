@@ -8,12 +8,31 @@ INTERNAL = {"history_id", "history_date", "history_change_reason", "history_type
             "history_user", "history_user_id", "history_relation", "id"}
 
 
-def history_entries(record: Any, **masks: Any) -> list[dict[str, Any]]:
-    """The history of ``record``, oldest first, masked for the reader (see ``describe``)."""
+def history_entries(record: Any, clearance: int | None = None,
+                    **masks: Any) -> list[dict[str, Any]]:
+    """The history of ``record``, oldest first, masked for the reader (see ``describe``).
+
+    For a reader of ``clearance``, an entry from when the record was classified above it is
+    left out, and the values from then are withheld from the next entry ("withheld"): a record
+    downgraded since never shows what it said while the reader could not see it."""
     rows = record.history.select_related("history_user__organisation")
     rows = list(rows.order_by("history_date", "history_id"))
     pairs = zip([None, *rows[:-1]], rows, strict=True)
-    return [describe(row, previous, **masks) for previous, row in pairs]
+    entries = []
+    for previous, row in pairs:
+        if _above(row, clearance):
+            continue
+        withheld = previous is not None and _above(previous, clearance)
+        entry = describe(row, None if withheld else previous, **masks)
+        if withheld:
+            entry["withheld"] = True
+        entries.append(entry)
+    return entries
+
+
+def _above(row: Any, clearance: int | None) -> bool:
+    level = getattr(row, "classification", None)
+    return clearance is not None and level is not None and level > clearance
 
 
 def describe(

@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from clearinghouse.security.models import require_visible
 
@@ -265,7 +266,7 @@ def filters_in_words(form: forms.Form) -> tuple[tuple[str, str], ...]:
         value = form.cleaned_data.get(name)
         if value in (None, "", [], ()) or (hasattr(value, "exists") and not value.exists()):
             continue
-        label = "Sorted by" if name == "ordering" else str(field.label or name).strip()
+        label = "Sorted by" if name == "ordering" else capfirst(str(field.label or name).strip())
         found.append((label, _value_in_words(field, value)))
     return tuple(found)
 

@@ -111,7 +111,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "extra_links": [
             ("Pledge against this need", f"{reverse('pledges:create')}?need={need.pk}")
         ] if can_pledge else [],
-        "history": present_history(Need, history_entries(need), user),
+        "history": present_history(Need, history_entries(need, user.clearance), user),
         "version": need.version,
     }
     return render(request, "needs/need_detail.html", classify(context, [need], shown))

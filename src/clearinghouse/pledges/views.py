@@ -208,7 +208,8 @@ def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                      PLEDGE_IRREVERSIBLE),
         "edit_url": reverse("pledges:edit", args=[pledge.pk]) if can_edit else "",
         "history": present_history(
-            Pledge, history_entries(pledge, **queries.history_masks(request.user, pledge)), user),
+            Pledge, history_entries(pledge, user.clearance,
+                            **queries.history_masks(request.user, pledge)), user),
         "version": pledge.version,
         "GOODS": (PledgeKind.STOCK, PledgeKind.PROCUREMENT),
     }
@@ -272,7 +273,7 @@ def stock_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pledges": pledges,
         "committed": committed,
         "free": position.quantity_held - committed,
-        "history": present_history(StockPosition, history_entries(position), user),
+        "history": present_history(StockPosition, history_entries(position, user.clearance), user),
     }
     return render(request, "pledges/stockposition_detail.html",
                   classify(context, [position], pledges))

@@ -145,7 +145,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleViewS
         """Every change of the plan (its figures too): for those who see it in full."""
         plan = visible_or_404(Plan.objects.visible_to(request.user).defer(*LARGE),
                               request.user, pk)
-        return Response(history_entries(plan))
+        return Response(history_entries(plan, request.user.clearance))
 
 
 class PlanPartViewSet(Restricted, mixins.ListModelMixin, viewsets.GenericViewSet):
