@@ -26,6 +26,7 @@ from clearinghouse.core.models import NoticeRead
 from clearinghouse.core.notices import unread_count
 from clearinghouse.needs.models import Need, NeedState, Priority
 from clearinghouse.planning.models import Allocation, Plan
+from clearinghouse.pledges import services as pledges_services
 from clearinghouse.pledges.models import Pledge, PledgeKind, PledgeState
 
 from ..factories import NeedFactory, PledgeFactory, in_days
@@ -230,23 +231,34 @@ def test_donor_representative_story(world, adopted, as_user, shot):  # noqa: F81
     in_words(page, "east", "west", "rze")
     both_widths(page, shot, "pledge-destinations")
 
+    # Meanwhile the coordinator accepts the training places: Germany is told.
+    pledges_services.act_on_pledge(world.coordinator, pledge, "accept", pledge.version)
+    unread += 1
+    page.reload()
+    expect(page.locator(".notices-link .count")).to_have_text(f"({unread} unread)")
+
     # The notices: from the header, one marked read, then all.
     page.get_by_role("link", name=re.compile(r"^Notices")).first.click()
     expect(page.get_by_role("heading", name="Notices", exact=True)).to_be_visible()
-    notice = page.locator("li.notice.unread").filter(has_text=f"Plan {adopted.pk} was adopted")
-    expect(notice).to_have_count(1)
+    adoption = page.locator("li.notice").filter(has_text=f"Plan {adopted.pk} was adopted")
+    expect(adoption).to_have_class(re.compile(r"\bunread\b"))
+    told = re.compile(rf"^Your pledge {pledge.pk} \(12 training places\) was accepted")
+    accepted = page.locator("li.notice.unread").filter(has=page.get_by_role("link", name=told))
+    expect(accepted).to_have_count(1)
+    in_words(page, "east", "west")
     assert_accessible(page, "story-notices")
     both_widths(page, shot, "notices")
-    notice.get_by_role("button", name=re.compile("^Mark as read")).click()
-    expect(page.locator("li.notice").filter(has_text=f"Plan {adopted.pk} was adopted")
-           ).not_to_have_class(re.compile(r"\bunread\b"))
+    adoption.get_by_role("button", name=re.compile("^Mark as read")).click()
+    expect(adoption).not_to_have_class(re.compile(r"\bunread\b"))
     assert NoticeRead.objects.filter(user=rep).count() == 1
     assert unread_count(rep) == unread - 1
-    if unread > 1:
-        expect(page.locator(".notices-link .count")).to_have_text(f"({unread - 1} unread)")
-        page.get_by_role("button", name="Mark all as read").click()
+    expect(page.locator(".notices-link .count")).to_have_text(f"({unread - 1} unread)")
+    page.get_by_role("button", name="Mark all as read").click()
+    expect(page.locator("li.notice.unread")).to_have_count(0)
     expect(page.locator(".notices-link .count")).to_have_count(0)
     assert unread_count(rep) == 0
+    # read state is each user's own: Poland's representative reads nothing of Germany's
+    assert not NoticeRead.objects.filter(user=world.pol_rep).exists()
 
 
 # --- The recipient planner -----------------------------------------------------------------
