@@ -17,7 +17,7 @@ from tests.planning.world import run_worker
 
 # Routes that are not pages to read: writes, downloads, steps of the sign-in.
 NOT_PAGES = re.compile(
-    r"(:act$|:adopt$|:cancel$|:rerun$|export|csv$|^logout$|^display$|"
+    r"(:act$|:adopt$|:cancel$|:rerun$|export|csv$|^logout$|^display$|^notices:read|"
     r"^accounts:(verify|enrol|remove|recovery-codes)$|:status$|^schema$)")
 
 
