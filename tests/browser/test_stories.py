@@ -41,8 +41,7 @@ WIDTHS = (1440, 390)
 # "Rzeszow", "Ukraine"; its depots are named "DEU depot 1", so "DEU" may show).
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 TRAILING_ZEROS = re.compile(r"\b\d+\.\d*0\b")
-
-
+# On failure, which elements of the main part reach past a phone's width.
 WIDE_JS = """() => { const out = []; for (const el of document.querySelectorAll('main *')) {
   const r = el.getBoundingClientRect(); if (r.right > 392) out.push(el.tagName + '#' + el.id
   + ' ' + Math.round(r.right)); } return out.slice(0, 8); }"""
@@ -53,8 +52,8 @@ def both_widths(page, shot, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         if width == 390:  # the phone never scrolls sideways
-            width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= 390, (name, width, page.evaluate(WIDE_JS))
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= 390, (name, wide, page.evaluate(WIDE_JS))
         shot(page, f"{name}-{width}")
     page.set_viewport_size({"width": 1280, "height": 800})
 
