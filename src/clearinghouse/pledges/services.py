@@ -83,7 +83,8 @@ def act_on_pledge(user: User, pledge: Pledge, action: str, version: int | None =
                 f"{pledge.item_type}" if pledge.item_type_id and pledge.quantity is not None
                 else money(pledge.amount_eur) if pledge.amount_eur is not None
                 else f"{number(pledge.places, whole=True)} training places")
-        notify(notice(pledge, f"Your pledge {pledge.pk} ({what}) was {pledge.state}.",
+        notify(notice(pledge, f"Your pledge {pledge.pk} ({what}) was "
+                              f"{pledge.get_state_display().lower()}.",
                       kind=f"pledge_{action}", organisation=pledge.owner,
                       role=Role.DONOR_REPRESENTATIVE,
                       link=reverse("pledges:detail", args=[pledge.pk])))
