@@ -38,6 +38,7 @@ NAVIGATION = (
     ("Catalogue", "catalogue:list", ()),
     ("Plans", "planning:list", (Role.COORDINATOR, Role.AUDITOR)),
     ("Ask list", "planning:asks", ()),
+    ("Changes", "changes", (Role.COORDINATOR, Role.AUDITOR)),
 )
 
 
