@@ -87,11 +87,15 @@ def adopted(world, django_capture_on_commit_callbacks) -> Plan:
     return Plan.objects.get(pk=plan.pk)
 
 
-def readers(world) -> list:
-    """A reader of each role: the world's, an auditor and an administrator."""
+def readers(world, one_per_role: bool = False) -> list:
+    """A reader of each role: the world's, an auditor and an administrator (with
+    ``one_per_role``, the world's second donor and second logistics officer left out)."""
     auditor = UserFactory(organisation=OrgOfKindFactory(kind="oversight"), roles=[Role.AUDITOR],
                           clearance=Classification.CONFIDENTIAL)
     admin = UserFactory(organisation=OrgOfKindFactory(kind="platform"),
                         roles=[Role.ADMINISTRATOR], is_staff=True, is_superuser=True)
+    if one_per_role:
+        return [world.coordinator, world.planner, world.deu_rep, world.hub_operator, auditor,
+                admin]
     return [world.coordinator, world.planner, world.deu_rep, world.pol_rep,
             world.hub_operator, world.east_unit, auditor, admin]

@@ -21,7 +21,7 @@ from tests.conftest import client_for
 from tests.pages import adopted, page_addresses, readers  # noqa: F401  (a fixture)
 from tests.planning.world import world  # noqa: F401  (a fixture)
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the worker closes connections
 
 TRAILING_ZERO = re.compile(r"(?<![\w.])\d[\d,]*\.\d*0(?![\d.])")
 ISO_DATE = re.compile(r"\b20\d\d-[01]\d-[0-3]\d\b")

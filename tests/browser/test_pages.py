@@ -230,7 +230,7 @@ def test_every_page_fits_a_phone_as_every_role(as_user, world, adopted):  # noqa
 
     addresses = page_addresses(world, adopted)
     wide, seen = [], 0
-    for user in readers(world):
+    for user in readers(world, one_per_role=True):
         page = as_user(user)
         page.set_viewport_size({"width": 390, "height": 800})
         for address in addresses.values():
@@ -249,5 +249,5 @@ def test_every_page_fits_a_phone_as_every_role(as_user, world, adopted):  # noqa
         menu.click()
         expect(page.get_by_role("navigation", name="Main")).to_be_visible()
         page.close()
-    assert seen > 60, seen
+    assert seen > 45, seen
     assert not wide, "\n".join(wide)

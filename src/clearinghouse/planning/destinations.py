@@ -164,7 +164,7 @@ def offer_next(user: User, limit: int = OFFER_LIMIT) -> dict:
     gaps = gaps.annotate(in_stock=fits(stocked, stocked_families),
                          pledged_before=fits(pledged.values("item_type"), pledged_families))
     total = gaps.count()
-    chosen = list(gaps.select_related("need__item_type", "need__family").order_by(
+    chosen = list(gaps.select_related("need__item_type", "need__family").defer("reasons").order_by(
         "-in_stock", "-pledged_before", "need__priority", "need__required_by", "need_id")[:limit])
     today = timezone.localdate()
     need_url = reverse("needs:detail", args=[0])
