@@ -18,7 +18,9 @@ from django.db.models import (
     Case,
     Choices,
     Count,
+    DecimalField,
     Exists,
+    ExpressionWrapper,
     F,
     Max,
     Min,
@@ -264,11 +266,17 @@ def donor_page(user: User) -> dict:
         p.need_url = (need_detail.replace("/0/", f"/{p.shown_need_id}/")
                       if p.shown_need_id else None)
 
-    # Stock floors: committed over the pledges the reader sees with their donor (as the API).
+    # Stock floors: committed over the pledges the reader sees with their donor (as the API);
+    # counted in SQL, the positions furthest below (or nearest to) their floor listed.
     stock = StockPosition.objects.visible_to(user).filter(owner_id=org)
+    ranked = stock.with_committed(user).annotate(headroom=ExpressionWrapper(
+        F("quantity_held") - F("committed") - F("target_minimum"),
+        output_field=DecimalField(max_digits=15, decimal_places=3)))
+    floors = ranked.aggregate(n=Count("pk"), below=Count("pk", filter=Q(headroom__lt=0)),
+                              level=Max("classification"))
     positions = list(
-        stock.select_related("item_type").prefetch_related("backfill_orders")
-        .with_committed(user).order_by("item_type__name")
+        ranked.select_related("item_type").prefetch_related("backfill_orders")
+        .order_by("headroom", "item_type__name", "pk")[:LIST_LIMIT]
     )
     stock_detail = page_url("pledges:stock-detail", 0)
     for s in positions:
@@ -308,7 +316,7 @@ def donor_page(user: User) -> dict:
     going, offers = donor_destinations(user), offer_next(user)
     level = max(
         pledge_level, highest(groups, "pledge_level", "plan_level", "gap_level"),
-        max((s.classification for s in positions), default=Classification.PUBLIC),
+        floors["level"] if floors["level"] is not None else Classification.PUBLIC,
         max((n.classification for n in (*going["shown"], *offers["shown"])),
             default=Classification.PUBLIC),
     )
@@ -322,7 +330,9 @@ def donor_page(user: User) -> dict:
         "asked_total": sum(g["gaps"] for g in groups),
         "asked_stocked": sum(g["gaps"] for g in groups if g["stocked"]),
         "positions": positions,
-        "below_target": sum(1 for s in positions if s.below_by > 0),
+        "positions_total": floors["n"],
+        "below_target": floors["below"],
+        "stock_list": page_url("pledges:stock-list"),
         "level": level,
     }
 
