@@ -52,13 +52,17 @@ START_USERS = (
     ("training officer", "ukr-training"),
     ("administrator", "admin"),
 )
-# Pages of the adopted plan (solved and adopted once per scale): (label, URL name, who).
+# Pages of the adopted plan (solved and adopted once per scale) and the other pages every day
+# brings: (label, URL name, who).
 PLAN_PAGES = (
     ("plan list", "planning:list", "coordinator"),
     ("plan", "planning:detail", "coordinator"),
     ("ask list", "planning:asks", "coordinator"),
     ("ask list", "planning:asks", "deu-rep"),
+    ("ask list, printable", "planning:asks-print", "coordinator"),
     ("help", "help", "deu-rep"),
+    ("change feed", "changes", "auditor"),
+    ("notices", "notices:inbox", "deu-rep"),
 )
 TARGET_MS = 300  # issue 15: every list, start page and plan page at demo scale 10
 
@@ -263,7 +267,8 @@ def make_tables(args) -> dict:
     start = Table(title="Start pages: SQL queries and server time (in-process test Client)")
     for column in ("scale", "user", "page", "queries", "p50 ms", "p95 ms", f"≤ {TARGET_MS} ms"):
         start.add_column(column, justify="left" if column in ("user", "page") else "right")
-    plans = Table(title="The adopted plan's pages: SQL queries and server time")
+    plans = Table(title="The adopted plan's pages, the feed and the notices: SQL queries and "
+                        "server time")
     for column in ("scale", "user", "page", "address", "queries", "p50 ms", "p95 ms",
                    f"≤ {TARGET_MS} ms"):
         plans.add_column(column, justify="left" if column in ("user", "page", "address")
