@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import rules
@@ -71,11 +70,6 @@ def lifecycle_buttons(
 UNSHOWN = {"version"}
 
 
-def quantity(value: Decimal | int | float | str) -> str:
-    """A quantity as every page shows it (core/words.py): 1,250 or 12.5."""
-    return words.number(value)
-
-
 def present_history(
     model: type[Model], entries: list[dict], user: AbstractBaseUser
 ) -> list[dict]:
@@ -116,7 +110,7 @@ def present_history(
             return "yes" if value else "no"
         kind = field.get_internal_type()
         if kind in ("DecimalField", "FloatField"):
-            return quantity(value)
+            return words.number(value)
         if kind == "DateField":
             return words.day(_date(value)) or str(value)
         if kind == "DateTimeField":

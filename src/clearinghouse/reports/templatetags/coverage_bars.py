@@ -1,23 +1,14 @@
-"""Template helpers for coverage bars and quantities."""
+"""Template helper for coverage bars (numbers go through the words library's ``num``)."""
 
 from decimal import Decimal
 
 from django import template
 
-from clearinghouse.core.views import quantity
 from clearinghouse.planning.queries import Coverage
 
 register = template.Library()
 
 PARTS = ("covered", "late", "accepted", "pledged", "missing")
-
-
-@register.filter
-def qty(value: Decimal | int | float | str | None) -> str:
-    """A quantity without trailing zeros, with thousands grouped: 1,250 or 12.5."""
-    if value is None or value == "":
-        return "–"
-    return quantity(value)
 
 
 @register.simple_tag
