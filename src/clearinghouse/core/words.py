@@ -205,7 +205,3 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "indivisible": ("Whole units", "An item that comes only in whole units (a vehicle, a "
                     "missile): quantities of it are whole numbers."),
 }
-
-
-def glossary_title(term: str) -> str:
-    return GLOSSARY[term][1]
