@@ -112,9 +112,9 @@ def present_history(
         if kind in ("DecimalField", "FloatField"):
             return words.number(value)
         if kind == "DateField":
-            return words.day(_date(value)) or str(value)
+            return words.day(_parsed(dt.date, value)) or str(value)
         if kind == "DateTimeField":
-            return words.moment(_moment(value)) or str(value)
+            return words.moment(_parsed(dt.datetime, value)) or str(value)
         return str(value)
 
     shown = []
@@ -131,21 +131,12 @@ def present_history(
     return list(reversed(shown))  # newest first
 
 
-def _date(value: Any) -> dt.date | None:
-    """A date as history stores it (a date, or its ISO text)."""
-    if isinstance(value, dt.date):
+def _parsed(kind: type[dt.date], value: Any) -> dt.date | None:
+    """A date or a moment as history stores it (the value, or its ISO text), else None."""
+    if isinstance(value, kind):
         return value
     try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-def _moment(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value
-    try:
-        return dt.datetime.fromisoformat(str(value))
+        return kind.fromisoformat(str(value))
     except ValueError:
         return None
 
