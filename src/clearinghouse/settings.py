@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "clearinghouse.pledges",
     "clearinghouse.logistics",
     "clearinghouse.planning",
+    "clearinghouse.shipments",
     "clearinghouse.reports",
     "clearinghouse.demo",
 ]
@@ -286,6 +287,7 @@ CLEARINGHOUSE_NOTICE_RECORDS = {
     "needs.need": None,
     "pledges.pledge": None,
     "planning.plan": "clearinghouse.planning.queries.plans_for",
+    "shipments.shipment": None,
     "parties.organisation": None,
 }
 # E-mail of new notices, off by default; the mail server is Django's (EMAIL_HOST...).
@@ -308,3 +310,8 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_AGE = 8 * 3600  # a working day
     SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Movement data (docs/shipments.md): a shipment verified this many days ago falls back to its
+# own classification and releasability; until then only the parties to its movement see it.
+CLEARINGHOUSE_MOVEMENT_EMBARGO_DAYS = int(
+    os.environ.get("CLEARINGHOUSE_MOVEMENT_EMBARGO_DAYS", "30"))

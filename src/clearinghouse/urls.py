@@ -43,6 +43,7 @@ urlpatterns = [
     path("organisations/", include("clearinghouse.parties.urls")),
     path("catalogue/", include("clearinghouse.catalogue.urls")),
     path("plans/", include("clearinghouse.planning.urls")),
+    path("shipments/", include("clearinghouse.shipments.urls")),
     path("admin/", admin.site.urls),
     *(path("api/", include(app.urlpatterns)) for app in API_APPS if app.urlpatterns),
     path("api/", include(router.urls)),

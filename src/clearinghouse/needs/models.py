@@ -40,7 +40,8 @@ NEED_LIFECYCLE = StateMachine(
         ("cover_partly", [S.OPEN, S.COVERED], S.PARTLY_COVERED),
         ("cover", [S.OPEN, S.PARTLY_COVERED], S.COVERED),
         ("reopen", [S.PARTLY_COVERED, S.COVERED], S.OPEN),
-        ("deliver", [S.COVERED], S.DELIVERED),
+        # Verified receipts cover it (shipments.receipts.settle), whatever the plan said.
+        ("deliver", [S.OPEN, S.PARTLY_COVERED, S.COVERED], S.DELIVERED),
         ("cancel", [S.DRAFT, S.SUBMITTED, S.VALIDATED, S.OPEN, S.PARTLY_COVERED], S.CANCELLED),
     ],
 )

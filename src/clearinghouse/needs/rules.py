@@ -21,9 +21,10 @@ rules.add_perm("needs.view_need", rules.is_authenticated)
 rules.add_perm("needs.delete_need", rules.always_deny)
 rules.add_perm("needs.submit_need", owning_planner)
 rules.add_perm("needs.cancel_need", is_coordinator | (owning_planner & in_editable_state))
-for action in ("return", "validate", "open", "deliver"):
+for action in ("return", "validate", "open"):
     rules.add_perm(f"needs.{action}_need", is_coordinator)
-# Coverage follows from the adopted plan alone (planning.services.adopt_plan moves it): no one
-# covers a need by hand, whatever the allocations say.
-for action in ("cover_partly", "cover", "reopen"):
+# Coverage follows from the adopted plan alone (planning.services.adopt_plan moves it), and
+# delivery from verified receipts alone (shipments.receipts.settle): no one covers or
+# delivers a need by hand, whatever the allocations say.
+for action in ("cover_partly", "cover", "reopen", "deliver"):
     rules.add_perm(f"needs.{action}_need", rules.always_deny)

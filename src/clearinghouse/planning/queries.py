@@ -51,6 +51,7 @@ from clearinghouse.pledges.queries import pledged_by_need
 from clearinghouse.security.models import visible_reference
 from clearinghouse.security.roles import Audience, audiences
 
+from .ground import ground
 from .models import Allocation, Gap, Plan, PlanState
 
 # Large fields a list or a part of a plan never reads.
@@ -201,6 +202,8 @@ def coverage_for(needs: Iterable[Need], user: User) -> dict[int, Coverage]:
     pks = [n.pk for n in needs]
     planned = {r["need_id"]: r for r in planned_by_need(user, pks)}
     pledged = {r["need_id"]: r for r in pledged_by_need(user, pks)}
+    # Goods the plan counted that never reached the need (verified short, damaged, wrong).
+    gone = ground().lost(pks) if ground() else {}
 
     def part(found: dict, pk: int, name: str) -> Decimal:
         return Decimal(found.get(pk, {}).get(name) or 0).quantize(Decimal("0.001"))
@@ -211,7 +214,8 @@ def coverage_for(needs: Iterable[Need], user: User) -> dict[int, Coverage]:
 
     return {
         n.pk: Coverage(
-            quantity=n.quantity, covered=part(planned, n.pk, "covered"),
+            quantity=n.quantity,
+            covered=max(part(planned, n.pk, "covered") - gone.get(n.pk, 0), Decimal(0)),
             late=part(planned, n.pk, "late"), accepted=part(pledged, n.pk, "accepted"),
             pledged=part(pledged, n.pk, "pledged"), level=level(n.pk),
         )

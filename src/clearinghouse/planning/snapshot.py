@@ -20,7 +20,8 @@ from clearinghouse.logistics.models import Delivery, Hub, HubClosure, Route
 from clearinghouse.needs.models import Need, NeedState, Priority
 from clearinghouse.pledges.models import Pledge, PledgeKind, PledgeState, SupplierOffer
 
-from .models import Allocation, Plan, PlanRule, PlanState, RuleKind
+from .ground import ground
+from .models import Plan, PlanRule, PlanState, RuleKind
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -82,7 +83,7 @@ def fingerprint(user: User) -> dict:
         "closures": versions(HubClosure.objects.visible_to(user)),
         "rules": versions(PlanRule.objects.visible_to(user).filter(active=True)),
         "adopted": adopted.pk if adopted else None,
-    }
+    } | ({"shipments": ground().versions(user)} if ground() else {})
 
 
 def changes_since(old: dict, new: dict) -> list[str]:
@@ -121,12 +122,14 @@ def take_snapshot(user: User, start: date | None = None, horizon: int = 52,
     need_qty = {n.pk: float(n.quantity) for n in needs}
     pledge_qty = {p.pk: float(p.quantity or 0) for p in pledges}
     hub_code = {h.pk: h.code for h in hubs}
-    fixed = (_moving(user, start, pledges, need_qty, pledge_qty, set(hub_code))
+    spent: dict[int, float] = defaultdict(float)  # by fund: EUR of purchases past their hub
+    moved: set[int] = set()  # pledges with goods on the move
+    fixed = (_on_the_ground(user, start, need_qty, pledge_qty, spent, moved, hub_code, offers)
              + _pins(rules, start, hub_code, left_out))
     need_rows = _need_rows(needs, need_qty, start)
     planned_needs = {pk_of(r["id"]) for r in need_rows}
     fixed = _still_planned(fixed, planned_needs, {p.pk for p in pledges}, left_out)
-    supply = _supplying(pledges, {pk_of(f["pledge"]) for f in fixed})
+    supply = _supplying(pledges, moved)
     pledge_rows = _pledge_rows(supply, pledge_qty, start, needs, planned_needs,
                                _forbidden(rules), left_out)
     offer_rows = [_offer_row(o, start) for o in offers]
@@ -136,7 +139,7 @@ def take_snapshot(user: User, start: date | None = None, horizon: int = 52,
         **_network(user, set(hub_code)),
         "needs": need_rows,
         "pledges": pledge_rows,
-        "funds": _fund_rows(pledges, start),
+        "funds": _fund_rows(pledges, start, spent),
         "offers": offer_rows,
         "fixed": fixed,
     }
@@ -209,27 +212,33 @@ def _still_planned(fixed: list[dict], planned_needs: set[int], planned_pledges: 
     """The fixed allocations whose need and pledge are both in the plan; the others left out."""
     kept = []
     for f in fixed:
-        if pk_of(f["need"]) in planned_needs and pk_of(f["pledge"]) in planned_pledges:
+        source = f.get("pledge") or f["fund"]
+        if pk_of(f["need"]) in planned_needs and pk_of(source) in planned_pledges:
             kept.append(f)
         else:
-            left_out.append(f"fixed allocation of pledge {f['pledge'][1:]} to need "
+            left_out.append(f"fixed allocation of pledge {source[1:]} to need "
                             f"{f['need'][1:]}: the need or the pledge is no longer planned")
     return kept
 
 
-def _supplying(pledges: list[Pledge], fixed_pledges: set[int]) -> list[Pledge]:
-    """The pledges still to plan, and those on the move that a fixed allocation keeps."""
-    return [p for p in pledges
-            if p.state not in MOVING_PLEDGE_STATES or p.pk in fixed_pledges]
+def _supplying(pledges: list[Pledge], moved: set[int]) -> list[Pledge]:
+    """The pledges still to plan: those not shipped, and the shipped ones with goods on the
+    move (what they still give, after what left, is theirs to plan again). A pledge marked
+    shipped or delivered with no shipment recorded gives nothing more."""
+    return [p for p in pledges if p.state not in MOVING_PLEDGE_STATES or p.pk in moved]
 
 
-def _fund_rows(pledges: list[Pledge], start: date) -> list[dict]:
-    """A row for each fund not yet on the move that states an amount."""
+def _fund_rows(pledges: list[Pledge], start: date, spent: dict[int, float]) -> list[dict]:
+    """A row for each fund not yet on the move that states an amount, less what it paid for
+    goods already past their hub."""
     rows = []
     for p in pledges:
         if p.kind != PledgeKind.FUNDING or p.state in MOVING_PLEDGE_STATES or not p.amount_eur:
             continue
-        row = {"id": ref("fund", p.pk), "donor": p.owner.code, "amount_eur": _num(p.amount_eur),
+        left = float(p.amount_eur) - spent.get(p.pk, 0.0)
+        if left <= 1e-6:
+            continue
+        row = {"id": ref("fund", p.pk), "donor": p.owner.code, "amount_eur": _num(left),
                "available_week": week_of(start, p.earliest_availability)}
         if p.funding_non_lethal_only:
             row["non_lethal_only"] = True
@@ -370,28 +379,32 @@ def _fitting_needs(pledge, needs, regions) -> set[int]:
     }
 
 
-def _moving(user, start, pledges, need_qty, pledge_qty, hub_ids) -> list[dict]:
-    """Allocations of the adopted plan whose pledge is shipped: ``fixed`` in every later plan.
-
-    Those already through their hub before week 1 use no more capacity: they only reduce what
-    their need still asks for and what their pledge still gives.
-    """
-    moving = {p.pk for p in pledges if p.state in MOVING_PLEDGE_STATES}
-    if not moving:
-        return []
+def _on_the_ground(user, start, need_qty, pledge_qty, spent, moved, hub_code,
+                   offers) -> list[dict]:
+    """Goods that left their depot (the registered ``Ground``): those not yet at their hub are
+    ``fixed`` in the plan with their hub and week; those at the hub or beyond, or handled
+    before week 1, use no more capacity: they reduce what their source still gives and what
+    their need still asks (by what was accepted, once verified: a short receipt asks again).
+    What was planned but never left (a split, a cancelled shipment) stays with its pledge."""
+    price = {o.pk: float(o.unit_price_eur) for o in offers}
     fixed = []
-    rows = (Allocation.objects.visible_to(user)
-            .filter(plan__state=PlanState.ADOPTED, pledge__in=moving)
-            .select_related("plan", "hub"))
-    for a in rows:
-        ship_on = a.plan.week_start(a.ship_week)
-        if ship_on < start or a.need_id not in need_qty or a.hub_id not in hub_ids:
-            need_qty[a.need_id] = need_qty.get(a.need_id, 0.0) - a.quantity
-            pledge_qty[a.pledge_id] -= a.quantity
+    for m in ground().movements(user) if ground() else []:
+        source = m.pledge_id or m.fund_id
+        if m.pledge_id and m.pledge_id in pledge_qty:
+            pledge_qty[m.pledge_id] -= m.quantity
+            moved.add(m.pledge_id)
+        if m.through_hub or m.hub_on < start or m.hub_id not in hub_code:
+            if m.need_id in need_qty:
+                got = m.quantity if m.accepted is None else m.accepted
+                need_qty[m.need_id] -= got
+            if m.fund_id:
+                spent[m.fund_id] += m.quantity * price.get(m.offer_id, 0.0)
             continue
-        fixed.append({"pledge": ref("pledge", a.pledge_id), "need": ref("need", a.need_id),
-                      "hub": a.hub.code, "ship_week": week_of(start, ship_on),
-                      "quantity": _num(a.quantity)})
+        row = ({"pledge": ref("pledge", source)} if m.pledge_id else
+               {"fund": ref("fund", source), "offer": ref("offer", m.offer_id)})
+        fixed.append(row | {"need": ref("need", m.need_id), "hub": hub_code[m.hub_id],
+                            "ship_week": week_of(start, m.hub_on),
+                            "quantity": _num(m.quantity)})
     return fixed
 
 

@@ -1,0 +1,3 @@
+"""The hub's pages, the manifests and the timeline (hub_views.py)."""
+
+urlpatterns: list = []

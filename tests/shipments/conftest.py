@@ -1,0 +1,2 @@
+from tests.pages import adopted  # noqa: F401
+from tests.planning.world import world  # noqa: F401
