@@ -25,9 +25,12 @@ rules.add_perm("pledges.view_pledge", rules.is_authenticated)
 rules.add_perm("pledges.add_pledge", is_donor_representative)
 rules.add_perm("pledges.change_pledge", owning_donor & in_editable_state)
 rules.add_perm("pledges.delete_pledge", rules.always_deny)
-for action in ("accept", "decline", "allocate", "release", "deliver"):
+for action in ("accept", "decline", "allocate", "release"):
     rules.add_perm(f"pledges.{action}_pledge", is_coordinator)
-rules.add_perm("pledges.ship_pledge", is_coordinator | owning_donor)
+# Shipped and delivered follow from the shipments (shipments.services, receipts.settle): the
+# goods leaving their depot, then verified receipts; no one ships or delivers a pledge by hand.
+for action in ("ship", "deliver"):
+    rules.add_perm(f"pledges.{action}_pledge", rules.always_deny)
 rules.add_perm("pledges.withdraw_pledge", is_coordinator | owning_donor)
 
 rules.add_perm("pledges.view_stockposition", rules.is_authenticated)
