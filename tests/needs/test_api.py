@@ -94,16 +94,15 @@ def test_full_lifecycle_through_the_api(api, planner, coordinator, item):
         reply = api.as_(coordinator).post(f"/api/needs/{need.pk}/{action}/")
         assert reply.status_code == 200, (action, reply.json())
         assert reply.json()["state"] == state
-    # Coverage follows from the adopted plan alone (issue 14, finding 13): no one covers a
-    # need by hand (tests/planning/test_services.py adopts plans that do).
-    for action in ("cover-partly", "cover", "reopen"):
+    # Coverage follows from the adopted plan alone (issue 14, finding 13) and delivery from
+    # verified receipts alone: no one covers or delivers a need by hand
+    # (tests/planning/test_services.py adopts plans, tests/shipments verifies receipts).
+    Need.objects.filter(pk=need.pk).update(state="covered")  # as an adopted plan does
+    for action in ("cover-partly", "cover", "reopen", "deliver"):
         assert api.as_(coordinator).post(f"/api/needs/{need.pk}/{action}/").status_code == 403
     need.refresh_from_db()
-    assert need.state == "open" and need.release_all_donors  # opening published it to donors
+    assert need.state == "covered" and need.release_all_donors  # opening published it
     assert need.version == 4
-    Need.objects.filter(pk=need.pk).update(state="covered")  # as an adopted plan does
-    reply = api.as_(coordinator).post(f"/api/needs/{need.pk}/deliver/")
-    assert reply.status_code == 200 and reply.json()["state"] == "delivered"
 
 
 @pytest.mark.parametrize("action", ["validate", "open", "deliver"])

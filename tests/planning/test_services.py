@@ -165,19 +165,6 @@ def test_a_what_if_of_a_plan_with_the_longest_name_is_named_within_its_column(
     assert len(stored) == 150 and stored.startswith("What if: NNN") and stored.endswith("…")
 
 
-def test_shipped_allocations_are_fixed_in_later_plans(world, django_capture_on_commit_callbacks):
-    plan = solved(world.coordinator, django_capture_on_commit_callbacks)
-    services.adopt_plan(world.coordinator, plan, plan.version)
-    shipped = {(a.need_id, a.hub_id, a.ship_week, a.quantity)
-               for a in plan.allocations.filter(pledge=world.deu)}
-    transition(Pledge.objects.get(pk=world.deu.pk), PLEDGE_LIFECYCLE, "ship")
-    again = solved(world.coordinator, django_capture_on_commit_callbacks)
-    kept = again.allocations.filter(pledge=world.deu)
-    assert kept and all(a.fixed for a in kept)
-    assert {(a.need_id, a.hub_id, a.ship_week, a.quantity) for a in kept} == shipped
-    assert not again.allocations.filter(pledge=world.pol, fixed=True).exists()
-
-
 def test_pins_and_forbidden_pairs(world, django_capture_on_commit_callbacks):
     plan = solved(world.coordinator, django_capture_on_commit_callbacks)
     pol_to_low = plan.allocations.filter(pledge=world.pol, need=world.low).first()

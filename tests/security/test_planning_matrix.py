@@ -12,7 +12,8 @@ RESTRICTED); the records are added here on top of that world, without a solve:
     gap_named     adopted plan's gap of the need released to C only
     gap_solved    solved plan's gap of the open need
 
-The open need is in the region of the training command (a recipient unit): its receiving unit.
+The open need is in the region of the training command (a recipient unit): its training officer
+sees what comes to the region, but not the movement, which only a unit's logistics officers see.
 
 Cells. Plans: "V" in full, "thin" (name, dates, state; no figures), "-" absent (404).
 Allocations: "-" absent; else the movement ("M" hub, weeks and dates shown; "V" not) and what
@@ -37,7 +38,7 @@ planner       | thin         | -           | V -     | V p        | V -     | - 
 donor_a       | thin         | -           | M d     | M d        | -       | -            | masked   | -         | -
 donor_b       | thin         | -           | -       | -          | M d     | -            | masked   | -         | -
 logistics     | thin         | -           | M -     | M -        | M -     | -            | -        | -         | -
-training      | thin         | -           | M -     | M p        | -       | -            | masked   | -         | -
+training      | thin         | -           | V -     | V p        | -       | -            | masked   | -         | -
 admin         | -            | -           | -       | -          | -       | -            | -        | -         | -
 """  # noqa: E501
 

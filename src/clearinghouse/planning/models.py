@@ -16,7 +16,7 @@ from clearinghouse.core.lifecycle import StateMachine, Versioned
 from clearinghouse.core.words import number
 from clearinghouse.parties.models import User
 from clearinghouse.security.models import Controlled, ControlledQuerySet, VisibleQuerySet
-from clearinghouse.security.roles import Audience, audiences
+from clearinghouse.security.roles import Audience, Role, audiences, has_role
 
 
 class PlanKind(models.TextChoices):
@@ -147,15 +147,18 @@ class AllocationQuerySet(VisibleQuerySet):
 
     def with_movement(self, user: User) -> Self:
         """``movement_visible``: hub, weeks and route only for coordinators, the sending donor,
-        the hub operator and the receiving unit in the need's region (DESIGN.md, rule 4)."""
+        and the logistics officers of the hub operator and of the receiving units in the need's
+        region (DESIGN.md, rule 4): a role, not every user of the unit."""
         org = getattr(user, "organisation", None)
         if Audience.COORDINATOR in audiences(user):
             return self.annotate(movement_visible=Value(True))
         if org is None:
             return self.annotate(movement_visible=Value(False))
-        allowed = Q(pledge__owner_id=org.pk) | Q(fund__owner_id=org.pk) | Q(hub__owner_id=org.pk)
-        if org.kind == "recipient_unit" and org.region_id:
-            allowed |= Q(need__region_id=org.region_id)
+        allowed = Q(pledge__owner_id=org.pk) | Q(fund__owner_id=org.pk)
+        if has_role(user, Role.LOGISTICS_OFFICER):
+            allowed |= Q(hub__owner_id=org.pk)
+            if org.kind == "recipient_unit" and org.region_id:
+                allowed |= Q(need__region_id=org.region_id)
         return self.annotate(
             movement_visible=Case(When(allowed, then=Value(True)), default=Value(False),
                                   output_field=models.BooleanField())

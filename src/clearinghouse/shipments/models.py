@@ -34,14 +34,14 @@ from clearinghouse.security.roles import Audience, Role, audiences, has_role
 
 
 class ShipmentState(models.TextChoices):
-    PLANNED = "planned"
-    READY = "ready"
-    DEPARTED = "departed"
+    PLANNED = "planned", "planned"
+    READY = "ready", "ready"
+    DEPARTED = "departed", "departed"
     AT_HUB = "at_hub", "at the hub"
     HANDED_OVER = "handed_over", "handed over"
-    RECEIVED = "received"
-    VERIFIED = "verified"
-    CANCELLED = "cancelled"
+    RECEIVED = "received", "received"
+    VERIFIED = "verified", "verified"
+    CANCELLED = "cancelled", "cancelled"
 
 
 S = ShipmentState
@@ -174,14 +174,14 @@ class ShipmentLine(models.Model):
 
 
 class EventKind(models.TextChoices):
-    PLANNED = "planned"
-    READY = "ready"
-    DEPARTED = "departed"
+    PLANNED = "planned", "planned"
+    READY = "ready", "ready"
+    DEPARTED = "departed", "departed"
     AT_HUB = "at_hub", "at the hub"
     HANDED_OVER = "handed_over", "handed over"
-    RECEIVED = "received"
-    VERIFIED = "verified"
-    CANCELLED = "cancelled"
+    RECEIVED = "received", "received"
+    VERIFIED = "verified", "verified"
+    CANCELLED = "cancelled", "cancelled"
     SLIPPED = "slipped", "delayed"
 
 
@@ -244,14 +244,14 @@ class Receipt(models.Model):
 
 
 class DiscrepancyKind(models.TextChoices):
-    SHORT = "short"
-    DAMAGED = "damaged"
+    SHORT = "short", "short"
+    DAMAGED = "damaged", "damaged"
     WRONG_ITEM = "wrong_item", "wrong item"
 
 
 class DiscrepancyState(models.TextChoices):
-    OPEN = "open"
-    RESOLVED = "resolved"
+    OPEN = "open", "open"
+    RESOLVED = "resolved", "resolved"
 
 
 class Resolution(models.TextChoices):

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clearinghouse.core.errors import DomainError
-from clearinghouse.core.lifecycle import save_versioned, transition, transition_all
+from clearinghouse.core.lifecycle import transition, transition_all
 from clearinghouse.core.notices import notice, notify
 from clearinghouse.core.services import require
 from clearinghouse.core.words import number
@@ -31,7 +31,6 @@ from .models import (
     SHIPMENT_LIFECYCLE,
     Discrepancy,
     DiscrepancyKind,
-    DiscrepancyState,
     EventKind,
     Receipt,
     ReceiptReason,

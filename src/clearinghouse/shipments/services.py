@@ -18,7 +18,7 @@ from clearinghouse.core.errors import DomainError
 from clearinghouse.core.lifecycle import save_versioned, transition, transition_all
 from clearinghouse.core.notices import notice, notify
 from clearinghouse.core.services import require
-from clearinghouse.core.words import day
+from clearinghouse.core.words import day, number
 from clearinghouse.logistics.models import Route
 from clearinghouse.parties.models import Organisation, OrganisationKind, Region, User
 from clearinghouse.planning.models import Allocation, Plan, PlanState
@@ -233,7 +233,7 @@ def _quantities(given, lines: dict, field: str, upper: str) -> dict[int, Decimal
         most = getattr(line, upper)
         if qty > most:
             raise DomainError(f"{field}.{key}", f"Line {pk} ({line.item_type}) holds "
-                                                f"{most.normalize():f}; {qty.normalize():f} is more.")
+                                                f"{number(most)}; {number(qty)} is more.")
         found[pk] = qty
     return found
 
@@ -247,8 +247,10 @@ def _check_day(shipment: Shipment, on: date | None) -> date:
     if on > today:
         raise DomainError("happened_on", "A step is recorded once it has happened: the day "
                                          "cannot be in the future.")
-    last = shipment.events.exclude(kind=EventKind.SLIPPED).order_by("-happened_on").first()
-    if last and on < last.happened_on and last.kind != EventKind.PLANNED:
+    # Making and delaying a shipment are records about the journey, not steps of it.
+    last = (shipment.events.exclude(kind__in=(EventKind.PLANNED, EventKind.SLIPPED))
+            .order_by("-happened_on").first())
+    if last and on < last.happened_on:
         raise DomainError("happened_on", f"The shipment was {last.get_kind_display()} on "
                                          f"{day(last.happened_on)}; a later step cannot be "
                                          "dated before it.")
@@ -291,7 +293,20 @@ def take_step(user: User, shipment: Shipment, action: str, version: int | None, 
     _event(shipment, STEP_EVENT[action], user, on, place=where, note=note, quantities=sent)
     if action == "depart":
         _ship_pledges(user, shipment)
+        _tell_departure(shipment)
     return shipment
+
+
+def _tell_departure(shipment: Shipment) -> None:
+    """The hub and the receiving unit learn what is coming (their logistics officers only)."""
+    link = reverse("shipments:detail", args=[shipment.pk])
+    parties = Organisation.objects.filter(pk__in={shipment.hub.owner_id,
+                                                  shipment.receiving_unit_id} - {None})
+    notify(notice(shipment, f"Shipment {shipment.pk} has left its depot: expected at "
+                            f"{shipment.hub} on {day(shipment.expected_hub_on)}, in "
+                            f"{shipment.region} by {day(shipment.expected_arrival_on)}.",
+                  kind="shipment_departed", organisation=org, role=Role.LOGISTICS_OFFICER,
+                  link=link) for org in parties)
 
 
 def _depart_lines(shipment: Shipment, shipped: dict | None) -> dict[int, Decimal]:
