@@ -118,8 +118,9 @@ def _create(user: User, plan: Plan, parts: list[tuple[Allocation, Decimal]], **a
     shipment = Shipment.objects.create(
         owner_id=at["owner"], plan=plan, hub_id=at["hub"], origin=at["origin"],
         region_id=at["region"], receiving_unit=at["unit"], anonymous=at["anonymous"],
-        classification=max(max(s.classification, a.need.classification)
-                           for (a, _), (s, _, _) in zip(parts, sources, strict=True)),
+        # The sender's records set the level: a shipment its own donor could not read would
+        # stop at the depot. The needs it serves stay behind their own classification.
+        classification=max(s.classification for s, _, _ in sources),
         release_coordinator=True, release_recipient=True, planned_hub_on=at["hub_on"],
         planned_arrival_on=at["arrival_on"], expected_ready_on=at["ready_on"],
         expected_hub_on=at["hub_on"], expected_arrival_on=at["arrival_on"], created_by=user)
