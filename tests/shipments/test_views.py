@@ -145,7 +145,7 @@ def test_the_menu_offers_shipments_to_those_who_follow_them(world):
 
 # -- a shipment's page --------------------------------------------------------------------------
 
-def test_a_shipment_page_shows_route_lines_and_timeline_to_those_who_may_follow_it(world, made):
+def test_a_shipment_page_shows_its_route_and_timeline_to_its_parties(world, made):
     deu, pol = of(world, made, world.deu), of(world, made, world.pol)
     page = client_for(world.deu_rep).get(f"/shipments/{deu.pk}/")
     text = page.content.decode()
