@@ -352,3 +352,10 @@ def test_a_rerun_from_the_affected_page_starts_from_the_adopted_plan(world, made
     reply = client_for(world.coordinator).post(f"/plans/{adopted.pk}/rerun/")
     assert reply.status_code == 303
     assert Plan.objects.exclude(pk=adopted.pk).exists()
+
+
+def test_a_post_without_its_version_is_refused_and_changes_nothing(world, made):
+    deu = of(world, made, world.deu)
+    reply = client_for(world.deu_rep).post(f"/shipments/{deu.pk}/act/ready/", {"version": "x"})
+    assert reply.status_code == 400 and "reload it and try again" in reply.content.decode()
+    assert Shipment.objects.get(pk=deu.pk).state == S.PLANNED

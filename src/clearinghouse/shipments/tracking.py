@@ -69,13 +69,12 @@ def forecast(shipment: Shipment, lead_weeks: dict | None = None,
         basis = ("from its expected dates" if hub_on == s.expected_hub_on
                  else "it has not left its depot: from today and the legs")
     elif s.state == S.DEPARTED:
-        hub_on = max(s.departed_on + lead, s.expected_hub_on, today)
+        hub_on = max((s.departed_on or s.expected_ready_on) + lead, s.expected_hub_on, today)
         basis = "from its departure and the legs"
     else:  # at the hub, handed over
         hub_on = s.at_hub_on or s.expected_hub_on
         basis = "from its day at the hub and the leg to the region"
-    arrival = max(hub_on + leg, today) if s.state != S.HANDED_OVER else max(hub_on + leg,
-                                                                            s.handed_over_on)
+    arrival = max(hub_on + leg, today)  # not yet received: never before today
     return Forecast(hub_on, arrival, basis, arrival > s.planned_arrival_on)
 
 

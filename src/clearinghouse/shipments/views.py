@@ -262,9 +262,11 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
             receipts.resolve(user, case, form.cleaned_data["version"],
                              form.cleaned_data["resolution"],
                              form.cleaned_data["resolution_note"])
-        except StaleEdit:
+        except StaleEdit as error:
             form.add_error(None, "Not done: someone settled or changed this discrepancy since "
                                  "you opened it. Check it and try again.")
+            form.data = form.data.copy()
+            form.data["version"] = str(error.current)
         except ValidationError as error:
             _refuse(form, error)
         else:
