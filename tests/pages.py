@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from clearinghouse.planning import services
 from clearinghouse.planning.models import Plan
 from clearinghouse.security.roles import Classification, Role
+from clearinghouse.shipments import services as shipment_services
 from tests.factories import (
     FamilyFactory,
     ItemTypeFactory,
@@ -69,7 +70,11 @@ def page_addresses(world, plan: Plan) -> dict[str, str]:
                               quantity=Decimal("12.5"), release_all_donors=True)
     family_pledge = PledgeFactory(owner=world.deu.owner, need=family_need,
                                   item_type=family.items.first(), quantity=Decimal(4))
-    return pages({"needs": [world.critical.pk, family_need.pk],
+    # A named donor's shipment and an anonymous one (the world's Polish pledge).
+    made = sorted(shipment_services.make_shipments(world.coordinator),
+                  key=lambda s: (s.anonymous, s.pk))
+    return pages({"shipments": [made[0].pk, made[-1].pk],
+                  "needs": [world.critical.pk, family_need.pk],
                   "pledges": [world.deu.pk, family_pledge.pk],
                   "pledges/stock-detail": position.pk, "planning": plan.pk,
                   "planning.other": plan.pk, "parties": world.deu.owner_id,

@@ -27,6 +27,7 @@ from ..planning import test_views as plan_views
 from ..pledges import test_bulk as pledge_bulk
 from ..pledges import test_views as pledge_views
 from ..reports import test_feed
+from ..shipments import test_views as shipment_views
 from . import (
     test_detail_pages_matrix,
     test_pages_matrix,
@@ -91,6 +92,19 @@ ROUTES = {
     "planning:asks-csv": plan_views,
     "planning:asks-print":
         test_briefing.test_the_csv_carries_the_page_s_columns_and_a_donor_no_region_it_may_not_know,
+    # Shipments: each reader sees the movement it may follow; steps by the party taking them.
+    "shipments:list": shipment_views.test_each_role_lists_the_shipments_it_may_follow,
+    "shipments:export":
+        shipment_views.test_an_anonymous_donor_stays_anonymous_in_the_list_its_filter_and_its_export,
+    "shipments:make": shipment_views.test_only_coordinators_make_shipments_from_the_list_page,
+    "shipments:detail":
+        shipment_views.test_a_shipment_page_shows_its_route_and_timeline_to_its_parties,
+    "shipments:act": shipment_views.test_each_reader_gets_the_forms_of_the_steps_it_may_take_only,
+    "shipments:discrepancies":
+        shipment_views.test_discrepancies_are_seen_by_the_sender_and_the_coordinator_and_resolved,
+    "shipments:resolve":
+        shipment_views.test_discrepancies_are_seen_by_the_sender_and_the_coordinator_and_resolved,
+    "shipments:affected": shipment_views.test_the_affected_page_is_for_coordinators_and_auditors,
     "me": core_api.test_token_authentication,
     "plan-allocations": test_planning_matrix.test_allocations,
     "plan-gaps": test_planning_matrix.test_gaps,

@@ -38,6 +38,8 @@ NAVIGATION = (
     ("Catalogue", "catalogue:list", ()),
     ("Plans", "planning:list", (Role.COORDINATOR, Role.AUDITOR)),
     ("Ask list", "planning:asks", ()),
+    ("Shipments", "shipments:list", (Role.COORDINATOR, Role.AUDITOR, Role.DONOR_REPRESENTATIVE,
+                                     Role.LOGISTICS_OFFICER)),
     ("Changes", "changes", (Role.COORDINATOR, Role.AUDITOR)),
 )
 
