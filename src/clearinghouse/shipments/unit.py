@@ -10,7 +10,7 @@ from clearinghouse.parties.models import User
 from clearinghouse.security.roles import Classification
 
 from . import queries
-from .models import DiscrepancyState, ShipmentState
+from .models import ShipmentState
 
 S = ShipmentState
 LIMIT = 25
