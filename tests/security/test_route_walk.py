@@ -27,6 +27,7 @@ from ..planning import test_views as plan_views
 from ..pledges import test_bulk as pledge_bulk
 from ..pledges import test_views as pledge_views
 from ..reports import test_feed
+from ..shipments import test_hub, test_timeline
 from . import (
     test_detail_pages_matrix,
     test_pages_matrix,
@@ -91,6 +92,12 @@ ROUTES = {
     "planning:asks-csv": plan_views,
     "planning:asks-print":
         test_briefing.test_the_csv_carries_the_page_s_columns_and_a_donor_no_region_it_may_not_know,
+    "shipments:hub": test_hub.test_a_hub_the_reader_may_not_see_is_absent,
+    "shipments:manifest":
+        test_hub.test_the_day_s_manifest_is_marked_and_holds_only_what_the_reader_sees,
+    "shipments:manifest-csv":
+        test_hub.test_the_day_s_manifest_is_marked_and_holds_only_what_the_reader_sees,
+    "shipments:timeline": test_timeline.test_a_donor_sees_only_its_own_shipments_on_the_timeline,
     "me": core_api.test_token_authentication,
     "plan-allocations": test_planning_matrix.test_allocations,
     "plan-gaps": test_planning_matrix.test_gaps,
