@@ -28,6 +28,7 @@ from ..pledges import test_bulk as pledge_bulk
 from ..pledges import test_views as pledge_views
 from ..reports import test_feed
 from ..shipments import test_views as shipment_views
+from ..shipments import test_hub, test_timeline
 from . import (
     test_detail_pages_matrix,
     test_pages_matrix,
@@ -105,6 +106,12 @@ ROUTES = {
     "shipments:resolve":
         shipment_views.test_discrepancies_are_seen_by_the_sender_and_the_coordinator_and_resolved,
     "shipments:affected": shipment_views.test_the_affected_page_is_for_coordinators_and_auditors,
+    "shipments:hub": test_hub.test_a_hub_the_reader_may_not_see_is_absent,
+    "shipments:manifest":
+        test_hub.test_the_day_s_manifest_is_marked_and_holds_only_what_the_reader_sees,
+    "shipments:manifest-csv":
+        test_hub.test_the_day_s_manifest_is_marked_and_holds_only_what_the_reader_sees,
+    "shipments:timeline": test_timeline.test_a_donor_sees_only_its_own_shipments_on_the_timeline,
     "me": core_api.test_token_authentication,
     "plan-allocations": test_planning_matrix.test_allocations,
     "plan-gaps": test_planning_matrix.test_gaps,

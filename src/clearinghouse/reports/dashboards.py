@@ -36,6 +36,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 
 from clearinghouse.catalogue.models import ItemType
+from clearinghouse.logistics.queries import hubs
 from clearinghouse.needs.models import PLEDGEABLE_STATES, Need, NeedState, Priority
 from clearinghouse.parties.models import Organisation, User
 from clearinghouse.planning.destinations import donor_destinations, offer_next
@@ -47,6 +48,7 @@ from clearinghouse.pledges.models import (
     StockPosition,
 )
 from clearinghouse.security.roles import Classification
+from clearinghouse.shipments.hub import summary
 
 from .totals import CoverageTotal, NeedCoverage, combine, leading
 
@@ -432,3 +434,14 @@ def overview_page(user: User) -> dict:
         "links": links,
         "level": max(needs["level"] or 0, pledges["level"] or 0, stock["level"] or 0),
     }
+
+
+# --- a hub's logistics officers --------------------------------------------------------------
+
+def hub_officer_page(user: User) -> dict | None:
+    """The board of each hub the officer's organisation runs and the officer sees (this week
+    and the next two), or None where it runs none (a receiving unit's officer)."""
+    boards = [summary(user, hub) for hub in hubs(user).filter(owner_id=user.organisation_id)]
+    if not boards:
+        return None
+    return {"boards": boards, "level": max(b["level"] for b in boards)}

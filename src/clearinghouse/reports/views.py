@@ -17,6 +17,8 @@ SECTIONS = (
     (Role.AUDITOR, "reports/start_auditor.html", changes.auditor_page),
     (Role.RECIPIENT_PLANNER, "reports/start_recipient.html", dashboards.recipient_page),
     (Role.DONOR_REPRESENTATIVE, "reports/start_donor.html", dashboards.donor_page),
+    # A hub operator's officers; a receiving unit's have no hub (the builder gives None).
+    (Role.LOGISTICS_OFFICER, "reports/start_hub.html", dashboards.hub_officer_page),
     (Role.ADMINISTRATOR, "reports/start_admin.html", operator.admin_page),
 )
 
@@ -27,8 +29,9 @@ def start(request: HttpRequest) -> HttpResponse:
     sections = []
     if user.organisation_id is not None:
         for role, template, build in SECTIONS:
-            if has_role(user, role):
-                sections.append({"template": template, "role": role, **build(user)})
+            built = build(user) if has_role(user, role) else None
+            if built is not None:
+                sections.append({"template": template, "role": role, **built})
     if not sections:
         sections.append({"template": "reports/start_overview.html", "role": None,
                          **dashboards.overview_page(user)})
