@@ -27,8 +27,8 @@ from ..planning import test_views as plan_views
 from ..pledges import test_bulk as pledge_bulk
 from ..pledges import test_views as pledge_views
 from ..reports import test_feed
-from ..shipments import test_views as shipment_views
 from ..shipments import test_hub, test_timeline
+from ..shipments import test_views as shipment_views
 from . import (
     test_detail_pages_matrix,
     test_pages_matrix,

@@ -38,7 +38,7 @@ from django.urls import reverse
 from clearinghouse.catalogue.models import ItemType
 from clearinghouse.logistics.queries import hubs
 from clearinghouse.needs.models import PLEDGEABLE_STATES, Need, NeedState, Priority
-from clearinghouse.parties.models import Organisation, User
+from clearinghouse.parties.models import Organisation, OrganisationKind, User
 from clearinghouse.planning.destinations import donor_destinations, offer_next
 from clearinghouse.planning.queries import Coverage, coverage_for
 from clearinghouse.pledges.models import (
@@ -49,6 +49,7 @@ from clearinghouse.pledges.models import (
 )
 from clearinghouse.security.roles import Classification
 from clearinghouse.shipments.hub import summary
+from clearinghouse.shipments.unit import unit_page
 
 from .totals import CoverageTotal, NeedCoverage, combine, leading
 
@@ -445,3 +446,10 @@ def hub_officer_page(user: User) -> dict | None:
     if not boards:
         return None
     return {"boards": boards, "level": max(b["level"] for b in boards)}
+
+
+def unit_officer_page(user: User) -> dict | None:
+    """What is coming to the officer's receiving unit, or None outside a recipient unit."""
+    if user.organisation.kind != OrganisationKind.RECIPIENT_UNIT:
+        return None
+    return unit_page(user)

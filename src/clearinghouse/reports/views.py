@@ -17,8 +17,9 @@ SECTIONS = (
     (Role.AUDITOR, "reports/start_auditor.html", changes.auditor_page),
     (Role.RECIPIENT_PLANNER, "reports/start_recipient.html", dashboards.recipient_page),
     (Role.DONOR_REPRESENTATIVE, "reports/start_donor.html", dashboards.donor_page),
-    # A hub operator's officers; a receiving unit's have no hub (the builder gives None).
+    # A hub operator's officers, and a receiving unit's: each builder gives None to the other.
     (Role.LOGISTICS_OFFICER, "reports/start_hub.html", dashboards.hub_officer_page),
+    (Role.LOGISTICS_OFFICER, "reports/start_unit.html", dashboards.unit_officer_page),
     (Role.ADMINISTRATOR, "reports/start_admin.html", operator.admin_page),
 )
 
