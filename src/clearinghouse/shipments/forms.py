@@ -14,6 +14,11 @@ from clearinghouse.core.words import number
 
 from .models import ReceiptReason, Resolution, ShipmentLine
 
+# What the page says once a step is recorded.
+DONE = {"ready": "marked ready", "depart": "departure recorded", "delay": "delay told",
+        "arrive_at_hub": "arrival at the hub recorded", "hand_over": "taken over from the hub",
+        "receive": "count recorded", "verify": "count verified", "cancel": "cancelled",
+        "split": "split"}
 # Step -> (button, what it does in a sentence).
 STEPS = {
     "ready": ("Mark ready", "The goods are ready at the depot."),

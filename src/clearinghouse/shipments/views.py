@@ -30,7 +30,7 @@ from clearinghouse.planning.models import PlanState
 from clearinghouse.security.roles import Role, has_role
 
 from . import queries, receipts, services, tracking
-from .forms import STEPS, ResolveForm, StepForm
+from .forms import DONE, STEPS, ResolveForm, StepForm
 from .listfilters import ShipmentListFilter, shown_hubs, shown_regions
 from .models import SHIPMENT_LIFECYCLE, DiscrepancyState, Shipment, ShipmentState
 
@@ -208,7 +208,7 @@ def shipment_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except ValidationError as error:
         _refuse(form, error)
         return _detail(request, shipment, form, status=400)
-    messages.success(request, f"Shipment {shipment.pk}: {STEPS[action][0].lower()} done.")
+    messages.success(request, f"Shipment {shipment.pk}: {DONE[action]}.")
     return HttpResponseRedirect(reverse("shipments:detail", args=[shipment.pk]), status=303)
 
 
