@@ -115,7 +115,10 @@ class Cast:
         self.hub_owner = dict(Hub.objects.values_list("pk", "owner_id"))
 
     def sender(self, s: Shipment) -> User:
-        return self.reps.get(s.owner_id, self.coordinator)
+        """The donor's representative, or the coordinator for a donor without one (or one not
+        cleared for what the shipment carries)."""
+        rep = self.reps.get(s.owner_id)
+        return rep if rep is not None and rep.clearance >= s.classification else self.coordinator
 
     def hub(self, s: Shipment) -> User:
         return self.officers[self.hub_owner[s.hub_id]]
@@ -345,4 +348,4 @@ def play(seed: int, advance: Callable[[int], None] = lambda n: None,
         for j in journeys:
             player.play(j)
             advance(1)
-    return {"plans": 1, "allocations": plan.allocations.count(), "shipments": len(made)}
+    return {"plan allocations": plan.allocations.count(), "shipments": len(made)}
