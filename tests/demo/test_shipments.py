@@ -135,6 +135,18 @@ def test_every_event_obeys_the_lifecycle_its_dates_and_its_parties(demo, today):
                 assert getattr(s, STEP_DAY[e.kind]) == e.happened_on
 
 
+def test_whoever_recorded_a_step_sees_the_shipment(demo):
+    """The demo's parties are cleared for what they move: no step recorded on a shipment its
+    recorder may not see."""
+    recorded: dict[int, set[int]] = {}
+    for user_id, shipment_id in ShipmentEvent.objects.values_list("user_id", "shipment_id"):
+        recorded.setdefault(user_id, set()).add(shipment_id)
+    for user in User.objects.filter(pk__in=list(recorded)):
+        seen = set(Shipment.objects.visible_to(user).values_list("pk", flat=True))
+        assert recorded[user.pk] <= seen, user.username
+    assert len(recorded) > 5  # donors, hubs and units, not the coordinator alone
+
+
 def test_receipts_add_up_and_needs_follow_the_verified_ones(demo):
     for r in Receipt.objects.select_related("line"):
         opened = list(r.line.discrepancies.all())
