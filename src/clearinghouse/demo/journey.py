@@ -62,7 +62,9 @@ CLOSURE_REASON = "Loading bays flooded after a storm: no handling until the pump
 
 S = ShipmentState
 R = ReceiptReason
-# (share of shipments, ...) chosen by the seed
+# The steps of a journey, in order: services.take_step's actions, then receipts' verbs.
+STEPS = ("ready", "depart", "arrive_at_hub", "hand_over", "receive", "verify")
+# Shares of the shipments (each drawn by the seed, shipment by shipment):
 LATE_AT_HUB = 0.07  # reached its hub a week or so after the planned day
 PART_LEFT = 0.03  # left part of its load at the depot
 HELD = 0.35  # due at its hub in the last ten days, not arrived: delayed with a reason
@@ -235,9 +237,6 @@ def keep_one_in_each_state(journeys: list[Journey], today: dt.date) -> None:
         if later:
             last = max(later, key=lambda j: (j.days[step], j.shipment.pk))
             last.stop = step
-
-
-STEPS = ("ready", "depart", "arrive_at_hub", "hand_over", "receive", "verify")
 
 
 def _after(reached: str | None, step: str) -> bool:
