@@ -24,7 +24,7 @@ def today():
 
 @pytest.fixture
 def small(today):
-    return store.load(7, SMALL, today=today)
+    return store.load(7, SMALL, today=today, shipments=False)  # the scenario alone
 
 
 def routes_by_origin() -> dict[str, dict[str, int]]:
@@ -164,7 +164,7 @@ def test_funds_can_buy_through_the_offers(small):
 
 
 def test_offers_scale(today):
-    store.load(7, 2, today=today)
+    store.load(7, 2, today=today, shipments=False)
     assert SupplierOffer.objects.count() == 2 * len(procurement.LINES)
     assert Hub.objects.get(code="rzeszow").weekly_capacity_pallets == 2 * next(
         h[5] for h in tables.HUBS if h[0] == "rzeszow")

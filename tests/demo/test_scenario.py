@@ -38,7 +38,7 @@ def today():
 
 @pytest.fixture
 def small(today):
-    return store.load(7, SMALL, today=today)
+    return store.load(7, SMALL, today=today, shipments=False)  # the scenario alone
 
 
 def coordinator() -> User:
@@ -217,9 +217,9 @@ def test_history_recorded(small):
 
 def test_same_seed_same_data_other_seed_other_data(small, today):
     first = store.digest()
-    store.load(7, SMALL, reset_first=True, today=today)
+    store.load(7, SMALL, reset_first=True, today=today, shipments=False)
     assert store.digest() == first
-    store.load(8, SMALL, reset_first=True, today=today)
+    store.load(8, SMALL, reset_first=True, today=today, shipments=False)
     assert store.digest() != first
     assert Need.objects.count() == 80  # the reset left nothing behind
 
@@ -231,9 +231,10 @@ def run(*args) -> str:
 
 
 def test_command_full_scale_and_options():
-    output = run("--seed", "3")
+    output = run("--seed", "3", "--no-shipments")  # the shipments: test_shipments.py
     assert Need.objects.count() == 800 and Pledge.objects.count() == 2500
-    assert 0.04 <= Pledge.objects.filter(anonymous=True).count() / 2500 <= 0.06
+    # 5 % anonymous (pledging.ANONYMOUS_SHARE): within 3.4 standard deviations of 2,500 draws
+    assert 0.035 <= Pledge.objects.filter(anonymous=True).count() / 2500 <= 0.065
     assert "coordinator" in output and tables.DEMO_PASSWORD in output
     with pytest.raises(CommandError, match="--reset"):
         run()
@@ -255,7 +256,7 @@ def test_command_refuses_bad_arguments(args, words):
 
 def test_command_reset_replaces_data(small):
     User.objects.create_user("admin-before", password="x")  # no organisation: kept
-    run("--reset", "--scale", "1", "-v", "0")
+    run("--reset", "--scale", "1", "-v", "0", "--no-shipments")
     assert Need.objects.count() == 800
     assert User.objects.filter(username="admin-before").exists()
     assert User.objects.filter(username="coordinator").count() == 1

@@ -58,7 +58,7 @@ def wait_for(db: Path, states: set, seconds: float) -> tuple:
 def queued_demo_plan(env: dict) -> None:
     """The demo in the processes' own database, and a plan of it queued."""
     manage(env, "migrate", "-v0")
-    manage(env, "demo", "-v0")
+    manage(env, "demo", "-v0", "--no-shipments")  # its plans alone in planning_plan
     manage(env, "shell", "-v0", "-c", (
         "from clearinghouse.parties.models import User\n"
         "from clearinghouse.planning.services import run_plan\n"

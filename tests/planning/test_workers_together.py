@@ -29,7 +29,7 @@ def database(tmp_path):
 def test_workers_share_a_queue_and_each_plan_is_solved_once(database):
     env = database.env(CLEARINGHOUSE_PLAN_LEASE_S=str(LEASE_S))
     manage(env, "migrate", "-v0")
-    manage(env, "demo", "-v0")
+    manage(env, "demo", "-v0", "--no-shipments")  # its plans alone in planning_plan
     manage(env, "shell", "-v0", "-c", (
         "from clearinghouse.parties.models import User\n"
         "from clearinghouse.planning.services import run_plan\n"

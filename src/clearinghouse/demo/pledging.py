@@ -115,8 +115,10 @@ class Pledging:
             days = -rng.randint(30, 400)
         elif state == P.SHIPPED:
             days = -rng.randint(3, 45)
-        elif state == P.ALLOCATED:
-            days = rng.randint(7, 120)
+        elif state in (P.ALLOCATED, P.ACCEPTED):
+            # Firm pledges: many were ready since the adopted plan began, about 38 weeks ago
+            # (journey.PLAN_WEEKS_AGO), so that a year of shipments starts then.
+            days = rng.randint(-280, 120 if state == P.ALLOCATED else 300)
         elif state in (P.DECLINED, P.WITHDRAWN):
             days = rng.randint(-60, 200)
         else:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
+from django.db.models import Count
 from rich.progress import Progress, TaskID
 from simple_history.utils import bulk_create_with_history, get_history_model_for_model
 
@@ -27,9 +28,19 @@ from clearinghouse.catalogue.models import (
 from clearinghouse.logistics.models import Delivery, Hub, HubClosure, Route
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import Organisation, Region, User
+from clearinghouse.planning.models import Allocation, Plan
 from clearinghouse.pledges.models import BackfillOrder, Pledge, StockPosition, SupplierOffer
+from clearinghouse.shipments.models import (
+    Discrepancy,
+    DiscrepancyState,
+    Receipt,
+    Shipment,
+    ShipmentEvent,
+    ShipmentLine,
+    ShipmentState,
+)
 
-from . import tables
+from . import journey, tables
 from .scenario import Scenario, build
 
 BATCH = 1000
@@ -289,6 +300,45 @@ def digest_rows() -> Iterable[tuple[str, list]]:
     yield "delivery", rows(Delivery, "hub__code", "region__code", "weeks", *controlled)
     yield "closure", rows(HubClosure, "hub__code", "starts_on", "ends_on", "reason",
                           *controlled)
+    yield from _journey_rows(rows, need, pledge, controlled)
+
+
+def _journey_rows(rows, need: dict[int, int], pledge: dict[int, int],
+                  controlled: tuple[str, ...]) -> Iterable[tuple[str, list]]:
+    """The plan, its shipments and their journeys, without the moments they were written
+    (``*_at``: the clock of the load) and with every key natural."""
+    plan, allocation = _ranks(Plan), _ranks(Allocation)
+    shipment, line = _ranks(Shipment), _ranks(ShipmentLine)
+    yield "plan", rows(Plan, "name", "kind", "state", "start_date", "horizon_weeks", "status",
+                       "created_by__username", "adopted_by__username")
+    yield "allocation", rows(Allocation, "plan_id", "need_id", "pledge_id", "fund_id",
+                             "offer__supplier", "hub__code", "ship_week", "arrival_week",
+                             "quantity", "fixed", "on_time",
+                             ranked={"plan_id": plan, "need_id": need, "pledge_id": pledge,
+                                     "fund_id": pledge})
+    yield "shipment", rows(Shipment, "plan_id", "hub__code", "origin", "region__code",
+                           "receiving_unit__code", "anonymous", "state", "version",
+                           "planned_hub_on", "planned_arrival_on", "expected_ready_on",
+                           "expected_hub_on", "expected_arrival_on", "departed_on",
+                           "at_hub_on", "handed_over_on", "received_on", "created_by__username",
+                           *controlled, ranked={"plan_id": plan})
+    yield "shipment-line", rows(ShipmentLine, "shipment_id", "allocation_id", "pledge_id",
+                                "fund_id", "need_id", "item_type__name", "quantity", "shipped",
+                                ranked={"shipment_id": shipment, "allocation_id": allocation,
+                                        "pledge_id": pledge, "fund_id": pledge,
+                                        "need_id": need})
+    events = rows(ShipmentEvent, "shipment_id", "kind", "happened_on", "place",
+                  "user__username", "organisation__code", "quantities", "note",
+                  ranked={"shipment_id": shipment})
+    for event in events:  # quantities by line id: by the line's rank instead
+        event[6] = sorted((line[int(k)], v) for k, v in event[6].items())
+    yield "shipment-event", events
+    yield "receipt", rows(Receipt, "line_id", "accepted", "short", "damaged", "wrong_item",
+                          "reason", "note", "received_by__username", "received_on",
+                          ranked={"line_id": line})
+    yield "discrepancy", rows(Discrepancy, "line_id", "kind", "quantity", "reason", "note",
+                              "state", "resolution", "resolution_note", "resolved_by__username",
+                              ranked={"line_id": line})
 
 
 def digest() -> str:
@@ -305,8 +355,10 @@ def digest() -> str:
 
 
 def load(seed: int, scale: float, *, reset_first: bool = False, tracker: Tracker | None = None,
-         today: dt.date | None = None) -> Inserted:
-    """Build the scenario in memory, then (reset and) insert it in one transaction."""
+         today: dt.date | None = None, shipments: bool = True) -> Inserted:
+    """Build the scenario in memory, then (reset and) insert it in one transaction; then, with
+    ``shipments``, solve and adopt the plan and play a year of its shipments (``journey``, in
+    transactions of its own: the solve runs as the worker runs it)."""
     tracker = tracker or Tracker(None)
     started = time.perf_counter()
     task = tracker.phase("building in memory", 1)
@@ -316,5 +368,27 @@ def load(seed: int, scale: float, *, reset_first: bool = False, tracker: Tracker
         if reset_first:
             reset(tracker)
         inserted = insert(sc, tracker)
+    if shipments:
+        inserted.counts |= _journey(seed, tracker)
     inserted.seconds = time.perf_counter() - started
     return inserted
+
+
+def _journey(seed: int, tracker: Tracker) -> dict[str, int]:
+    """The plan and the shipments, a bar each."""
+    plan_task = tracker.phase("plan", 3)
+    tasks = {"at": plan_task}
+
+    def planned(count: int) -> None:
+        tasks["at"] = tracker.phase("shipments", count)
+
+    made = journey.play(seed, advance=lambda n: tracker.advance(tasks["at"], n),
+                        planned=planned)
+    states = dict(Shipment.objects.order_by().values_list("state").annotate(n=Count("pk")))
+    return made | {
+        "hub closures": HubClosure.objects.count(),  # with the one the journey brings
+        "shipment events": ShipmentEvent.objects.count(),
+        "verified shipments": states.get(ShipmentState.VERIFIED, 0),
+        "open discrepancies": Discrepancy.objects.filter(
+            state=DiscrepancyState.OPEN).count(),
+    }

@@ -45,8 +45,9 @@ def _enqueue(plan: Plan) -> Plan:
 
 @transaction.atomic
 def run_plan(user: User, name: str = "", start: date | None = None, horizon: int = 52,
-             time_limit: float = 60.0, gap: float = 1e-4) -> Plan:
-    """Snapshot what the coordinator sees now and queue the solve."""
+             time_limit: float = 60.0, gap: float = 1e-4, *, enqueue: bool = True) -> Plan:
+    """Snapshot what the coordinator sees now and queue the solve. ``enqueue=False``: the
+    caller solves it in process (``tasks.solve_plan.call``), as the demo does."""
     require(user, "planning.add_plan")
     _check_limits(horizon, time_limit, gap)
     snap = take_snapshot(user, start, horizon, name)
@@ -56,7 +57,7 @@ def run_plan(user: User, name: str = "", start: date | None = None, horizon: int
         gap_target=gap, instance=snap.instance, fingerprint=snap.fingerprint,
         left_out=snap.left_out, created_by=user,
     )
-    return _enqueue(plan)
+    return _enqueue(plan) if enqueue else plan
 
 
 @transaction.atomic

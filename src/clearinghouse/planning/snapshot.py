@@ -391,9 +391,12 @@ def _on_the_ground(user, start, need_qty, pledge_qty, spent, moved, hub_code,
     for m in ground().movements(user) if ground() else []:
         source = m.pledge_id or m.fund_id
         if m.pledge_id and m.pledge_id in pledge_qty:
-            pledge_qty[m.pledge_id] -= m.quantity
             moved.add(m.pledge_id)
         if m.through_hub or m.hub_on < start or m.hub_id not in hub_code:
+            # Done with: out of what its pledge still gives. (A fixed allocation below keeps
+            # its units in its pledge's row: the solver counts it against them.)
+            if m.pledge_id and m.pledge_id in pledge_qty:
+                pledge_qty[m.pledge_id] -= m.quantity
             if m.need_id in need_qty:
                 got = m.quantity if m.accepted is None else m.accepted
                 need_qty[m.need_id] -= got

@@ -76,12 +76,17 @@ def _taken(allocation_ids) -> dict[int, Decimal]:
 
 
 @transaction.atomic
-def make_shipments(user: User, plan: Plan | None = None) -> list[Shipment]:
+def make_shipments(user: User, plan: Plan | None = None, *,
+                   on: date | None = None) -> list[Shipment]:
     """Shipments for what the adopted plan moves and no shipment carries yet, one per donor,
     origin, hub, week of handling and destination. Shipments of earlier plans that have not
     left their depot are cancelled (the new plan decides again); those on the move are kept
-    and carried by the new plan's fixed allocations."""
+    and carried by the new plan's fixed allocations. ``on``: the day they were made (today
+    unless given, never later)."""
     require(user, "shipments.make_shipments")
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise DomainError("on", "Shipments are made today or were made before: not later.")
     plan = plan or Plan.objects.filter(state=PlanState.ADOPTED).first()
     if plan is None or plan.state != PlanState.ADOPTED:
         raise DomainError("plan", "Shipments are made from the adopted plan only.")
@@ -107,7 +112,7 @@ def make_shipments(user: User, plan: Plan | None = None) -> list[Shipment]:
             units[region] = receiving_unit(parts[0][0].need.region)
         hub_on = plan.week_start(ship_week)
         made.append(_create(user, plan, parts, owner=owner, anonymous=anonymous, origin=origin,
-                            hub=hub, region=region, unit=units[region], hub_on=hub_on,
+                            hub=hub, region=region, unit=units[region], hub_on=hub_on, on=on,
                             arrival_on=plan.week_start(arrival_week),
                             ready_on=hub_on - timedelta(weeks=lead.get((origin, hub), 0))))
     return made
@@ -128,7 +133,7 @@ def _create(user: User, plan: Plan, parts: list[tuple[Allocation, Decimal]], **a
         ShipmentLine(shipment=shipment, allocation=a, pledge_id=a.pledge_id, fund_id=a.fund_id,
                      offer_id=a.offer_id, need_id=a.need_id, item_type=item, quantity=left)
         for (a, left), (_, _, item) in zip(parts, sources, strict=True)])
-    _event(shipment, EventKind.PLANNED, user, timezone.localdate(), place=at["origin"],
+    _event(shipment, EventKind.PLANNED, user, at["on"], place=at["origin"],
            note=f"Made from {plan.name}.")
     return shipment
 
@@ -248,9 +253,10 @@ def _check_day(shipment: Shipment, on: date | None) -> date:
     if on > today:
         raise DomainError("happened_on", "A step is recorded once it has happened: the day "
                                          "cannot be in the future.")
-    # Making and delaying a shipment are records about the journey, not steps of it.
-    last = (shipment.events.exclude(kind__in=(EventKind.PLANNED, EventKind.SLIPPED))
-            .order_by("-happened_on").first())
+    # The steps taken so far; not the "planned" event (a step may be recorded after the fact,
+    # dated before the shipment was made) nor a delay (dated when it was told).
+    last = (shipment.events.exclude(kind__in=(EventKind.SLIPPED, EventKind.PLANNED))
+            .order_by("-happened_on", "-pk").first())
     if last and on < last.happened_on:
         raise DomainError("happened_on", f"The shipment was {last.get_kind_display()} on "
                                          f"{day(last.happened_on)}; a later step cannot be "

@@ -4,7 +4,10 @@
     clearinghouse demo --if-empty         load only if there are no organisations yet
     clearinghouse demo --reset            delete all domain data first, then load
     clearinghouse demo --seed 7 --scale 10
+    clearinghouse demo --no-shipments     the scenario alone: no plan, no shipments
 
+Then the coordinator's plan that began 38 weeks ago is solved (in process, as the worker solves
+it) and adopted, and a year of its shipments is played through the services (demo/journey.py).
 Same seed and scale give the same data (dates count from today). Every login shares the
 password printed at the end.
 """
@@ -39,9 +42,11 @@ class Command(BaseCommand):
                             help="Load only if the database has no organisations yet.")
         parser.add_argument("--reset", action="store_true",
                             help="Delete all domain data (and demo logins) first.")
+        parser.add_argument("--no-shipments", action="store_true",
+                            help="Load the scenario alone: no adopted plan, no shipments.")
 
     def handle(self, *args: Any, seed: int, scale: float, if_empty: bool, reset: bool,
-               **options: Any) -> None:
+               no_shipments: bool = False, **options: Any) -> None:
         verbosity = options.get("verbosity", 1)
         if seed < 0:
             raise CommandError(f"--seed must be zero or positive, not {seed}.")
@@ -68,7 +73,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Loading the demo: seed {seed}, scale {scale:g} "
                               f"({needs:,} needs, {pledges:,} pledges)...")
         with self._progress(verbosity) as progress:
-            done = store.load(seed, scale, reset_first=reset, tracker=store.Tracker(progress))
+            done = store.load(seed, scale, reset_first=reset, tracker=store.Tracker(progress),
+                              shipments=not no_shipments)
         if verbosity:
             summary = ", ".join(f"{n:,} {label}" for label, n in done.counts.items())
             self.stdout.write(self.style.SUCCESS(f"Loaded in {done.seconds:.1f} s: {summary}."))
