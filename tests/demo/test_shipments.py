@@ -176,12 +176,6 @@ def test_each_hub_and_receiving_unit_has_a_logistics_officer(demo):
         units.values_list("pk", flat=True))
 
 
-@pytest.mark.xfail(reason=(
-    "The solver checks the ground's fixed allocations as if they were still to be sent: goods "
-    "already on the road fail 'ship week N is before the supply can reach the hub', and a "
-    "backlog at a hub (after the closure, or a delay) 'fixed allocations exceed the hub's "
-    "weekly capacity'. For the planner to settle (issue 16, re-planning from the ground)."),
-    strict=False)
 def test_a_re_plan_from_the_demos_ground_is_a_valid_instance(demo):
     from clearinghouse.planning.snapshot import take_snapshot
     from clearinghouse.planning.solver import parse_instance
@@ -189,6 +183,8 @@ def test_a_re_plan_from_the_demos_ground_is_a_valid_instance(demo):
     snap = take_snapshot(User.objects.get(username="coordinator"))
     assert snap.instance["fixed"]  # goods on the road are fixed in it
     parse_instance(snap.instance)
+    road = {p["id"] for p in snap.instance["pledges"] if p["id"][0] in "MB"}
+    assert road == {f["pledge"] for f in snap.instance["fixed"]}
 
 
 def test_same_seed_same_digest_and_the_digest_covers_the_journey(demo, today):

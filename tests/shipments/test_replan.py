@@ -2,15 +2,18 @@
 what never left returns to its pledge, a short receipt asks again, and a plan whose ground
 changed is stale."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from clearinghouse.logistics.models import HubClosure
 from clearinghouse.needs.models import Need, NeedState
 from clearinghouse.planning import services as planning
 from clearinghouse.planning.queries import coverage_for
 from clearinghouse.planning.snapshot import changes_since, fingerprint, take_snapshot
+from clearinghouse.planning.solver import parse_instance
 from clearinghouse.shipments import receipts, services
 from clearinghouse.shipments.models import Shipment, ShipmentLine, ShipmentState
 from tests.planning.world import run_worker
@@ -36,10 +39,33 @@ def row(instance: dict, key: str, ident: str) -> dict | None:
 def test_goods_not_yet_at_their_hub_are_fixed_with_their_hub_and_week(world, adopted):
     shipment = step(world.deu_rep, deu_shipment(world), "depart")
     snap = take_snapshot(world.coordinator, start=shipment.expected_hub_on)
-    fixed = [f for f in snap.instance["fixed"] if f.get("pledge") == f"P{world.deu.pk}"]
+    fixed = [f for f in snap.instance["fixed"] if f.get("pledge") == f"M{world.deu.pk}"]
     shipped = {(f"N{line.need_id}", float(line.shipped)) for line in shipment.lines.all()}
     assert {(f["need"], f["quantity"]) for f in fixed} == shipped
     assert {(f["hub"], f["ship_week"]) for f in fixed} == {(world.hub.code, 1)}
+    # a supply of its own, on the road: it reaches the hub at once and serves those needs only
+    road = row(snap.instance, "pledges", f"M{world.deu.pk}")
+    assert road["quantity"] == sum(q for _, q in shipped)
+    assert road["needs"] == sorted(n for n, _ in shipped) and road["available_week"] == 1
+    assert {"origin": road["origin"], "hub": world.hub.code, "weeks": 0} in snap.instance[
+        "routes"]
+
+
+def test_goods_on_the_road_stay_in_the_plan_when_their_hub_is_full_or_closed(world, adopted):
+    shipment = step(world.deu_rep, deu_shipment(world), "depart")
+    HubClosure.objects.create(hub=world.hub, owner=world.hub.owner,
+                              starts_on=shipment.expected_hub_on,
+                              ends_on=shipment.expected_hub_on + timedelta(days=6))
+    world.hub.weekly_capacity_pallets = 1
+    world.hub.save()
+    snap = take_snapshot(world.coordinator, start=shipment.expected_hub_on)
+    parse_instance(snap.instance)  # a valid instance: the contract's limits hold
+    fixed = [f for f in snap.instance["fixed"] if f.get("pledge") == f"M{world.deu.pk}"]
+    assert {f["ship_week"] for f in fixed} == {2}  # handled once the hub reopens
+    hub = row(snap.instance, "hubs", world.hub.code)
+    pallets = float(shipment.lines.get().shipped * world.shells.pallets_per_unit)
+    assert hub["capacity_pallets"][1] == pytest.approx(pallets)  # the backlog is handled
+    assert hub["capacity_pallets"][2] == 1
 
 
 def test_goods_past_their_hub_reduce_pledge_and_need_and_use_no_capacity(world, adopted):
@@ -62,7 +88,7 @@ def test_what_did_not_leave_returns_to_its_pledge(world, adopted):
     line = shipment.lines.get(pledge=world.deu)
     step(world.deu_rep, shipment, "depart", shipped={line.pk: line.quantity - 7})
     instance = take_snapshot(world.coordinator, start=shipment.expected_hub_on).instance
-    fixed = [f for f in instance["fixed"] if f.get("pledge") == f"P{world.deu.pk}"]
+    fixed = [f for f in instance["fixed"] if f.get("pledge") == f"M{world.deu.pk}"]
     on_the_move = sum(f["quantity"] for f in fixed)
     assert on_the_move == pytest.approx(float(line.quantity) - 7)
     assert row(instance, "pledges", f"P{world.deu.pk}")["quantity"] == pytest.approx(

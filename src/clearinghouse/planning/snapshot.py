@@ -20,6 +20,7 @@ from clearinghouse.logistics.models import Delivery, Hub, HubClosure, Route
 from clearinghouse.needs.models import Need, NeedState, Priority
 from clearinghouse.pledges.models import Pledge, PledgeKind, PledgeState, SupplierOffer
 
+from . import road
 from .ground import ground
 from .models import Plan, PlanRule, PlanState, RuleKind
 
@@ -122,21 +123,30 @@ def take_snapshot(user: User, start: date | None = None, horizon: int = 52,
     need_qty = {n.pk: float(n.quantity) for n in needs}
     pledge_qty = {p.pk: float(p.quantity or 0) for p in pledges}
     hub_code = {h.pk: h.code for h in hubs}
-    spent: dict[int, float] = defaultdict(float)  # by fund: EUR of purchases past their hub
+    spent: dict[int, float] = defaultdict(float)  # by fund: EUR of goods already bought
     moved: set[int] = set()  # pledges with goods on the move
-    fixed = (_on_the_ground(user, start, need_qty, pledge_qty, spent, moved, hub_code, offers)
+    facts: dict[str, tuple[str, str, float]] = {}  # goods on the road: donor, item, pallets
+    fixed = (_on_the_ground(user, start, need_qty, pledge_qty, spent, moved, hub_code,
+                            {p.pk: p for p in pledges}, offers, facts)
              + _pins(rules, start, hub_code, left_out))
     need_rows = _need_rows(needs, need_qty, start)
     planned_needs = {pk_of(r["id"]) for r in need_rows}
     fixed = _still_planned(fixed, planned_needs, {p.pk for p in pledges}, left_out)
+    hub_rows, network = _hub_rows(user, hubs, start, horizon), _network(user, set(hub_code))
+    left_out += road.fit_hubs(
+        hub_rows, fixed, {k: v[2] for k, v in facts.items()},
+        {(d["hub"], d["region"]): d["weeks"] for d in network["deliveries"]},
+        {r["id"]: r["region"] for r in need_rows}, horizon)
     supply = _supplying(pledges, moved)
     pledge_rows = _pledge_rows(supply, pledge_qty, start, needs, planned_needs,
-                               _forbidden(rules), left_out)
+                               _forbidden(rules), left_out) + road.supply_rows(
+        fixed, {k: v[0] for k, v in facts.items()}, {k: v[1] for k, v in facts.items()})
+    network["routes"] += road.routes(fixed)
     offer_rows = [_offer_row(o, start) for o in offers]
     instance = _header(name, start, horizon) | {
         "items": _item_rows(need_rows + pledge_rows + offer_rows),
-        "hubs": _hub_rows(user, hubs, start, horizon),
-        **_network(user, set(hub_code)),
+        "hubs": hub_rows,
+        **network,
         "needs": need_rows,
         "pledges": pledge_rows,
         "funds": _fund_rows(pledges, start, spent),
@@ -212,11 +222,12 @@ def _still_planned(fixed: list[dict], planned_needs: set[int], planned_pledges: 
     """The fixed allocations whose need and pledge are both in the plan; the others left out."""
     kept = []
     for f in fixed:
-        source = f.get("pledge") or f["fund"]
-        if pk_of(f["need"]) in planned_needs and pk_of(source) in planned_pledges:
+        source = road.source_of(f.get("pledge") or f["fund"]) or {}
+        pk = source.get("pledge_id") or source.get("fund_id")
+        if pk_of(f["need"]) in planned_needs and pk in planned_pledges:
             kept.append(f)
         else:
-            left_out.append(f"fixed allocation of pledge {source[1:]} to need "
+            left_out.append(f"fixed allocation of pledge {pk} to need "
                             f"{f['need'][1:]}: the need or the pledge is no longer planned")
     return kept
 
@@ -379,35 +390,34 @@ def _fitting_needs(pledge, needs, regions) -> set[int]:
     }
 
 
-def _on_the_ground(user, start, need_qty, pledge_qty, spent, moved, hub_code,
-                   offers) -> list[dict]:
-    """Goods that left their depot (the registered ``Ground``): those not yet at their hub are
-    ``fixed`` in the plan with their hub and week; those at the hub or beyond, or handled
-    before week 1, use no more capacity: they reduce what their source still gives and what
-    their need still asks (by what was accepted, once verified: a short receipt asks again).
-    What was planned but never left (a split, a cancelled shipment) stays with its pledge."""
-    price = {o.pk: float(o.unit_price_eur) for o in offers}
+def _on_the_ground(user, start, need_qty, pledge_qty, spent, moved, hub_code, sources, offers,
+                   facts) -> list[dict]:
+    """Goods that left their depot (the registered ``Ground``; docs/shipments.md). Those not
+    yet at their hub are ``fixed`` in the plan as a supply of their own (``road.py``: their
+    donor, item and pallets per unit go into ``facts``); those at the hub or beyond, or
+    handled before week 1, use no more capacity and reduce what their need still asks (by
+    what was accepted, once verified: a short receipt asks again). Either way they are out of
+    what their pledge (or fund) still gives: what never left (a split, a cancelled shipment)
+    stays with it."""
+    offer = {o.pk: o for o in offers}
     fixed = []
     for m in ground().movements(user) if ground() else []:
-        source = m.pledge_id or m.fund_id
+        source = sources.get(m.pledge_id or m.fund_id)
         if m.pledge_id and m.pledge_id in pledge_qty:
+            pledge_qty[m.pledge_id] -= m.quantity
             moved.add(m.pledge_id)
-        if m.through_hub or m.hub_on < start or m.hub_id not in hub_code:
-            # Done with: out of what its pledge still gives. (A fixed allocation below keeps
-            # its units in its pledge's row: the solver counts it against them.)
-            if m.pledge_id and m.pledge_id in pledge_qty:
-                pledge_qty[m.pledge_id] -= m.quantity
+        if m.fund_id and m.offer_id in offer:
+            spent[m.fund_id] += m.quantity * float(offer[m.offer_id].unit_price_eur)
+        if m.through_hub or m.hub_on < start or m.hub_id not in hub_code or source is None:
             if m.need_id in need_qty:
-                got = m.quantity if m.accepted is None else m.accepted
-                need_qty[m.need_id] -= got
-            if m.fund_id:
-                spent[m.fund_id] += m.quantity * price.get(m.offer_id, 0.0)
+                need_qty[m.need_id] -= m.quantity if m.accepted is None else m.accepted
             continue
-        row = ({"pledge": ref("pledge", source)} if m.pledge_id else
-               {"fund": ref("fund", source), "offer": ref("offer", m.offer_id)})
-        fixed.append(row | {"need": ref("need", m.need_id), "hub": hub_code[m.hub_id],
-                            "ship_week": week_of(start, m.hub_on),
-                            "quantity": _num(m.quantity)})
+        item = source.item_type if m.pledge_id else offer[m.offer_id].item_type
+        ident = road.source_id(m.pledge_id, m.fund_id, m.offer_id)
+        facts[ident] = (source.owner.code, ref("item", item.pk), float(item.pallets_per_unit))
+        fixed.append({"pledge": ident, "need": ref("need", m.need_id),
+                      "hub": hub_code[m.hub_id], "ship_week": week_of(start, m.hub_on),
+                      "quantity": _num(m.quantity)})
     return fixed
 
 

@@ -26,6 +26,7 @@ from clearinghouse.core.services import fitted
 from clearinghouse.logistics.models import Hub
 
 from .models import PLAN_LIFECYCLE, Allocation, Gap, Plan, PlanState, gap_summary
+from .road import source_of
 from .snapshot import pk_of
 from .solver import InstanceError, parse_instance, solve
 
@@ -172,13 +173,12 @@ def store_plan(plan_id: int, doc: dict, stats: dict, attempt: int | None = None)
     due = {n["id"]: n["due_week"] for n in plan.instance["needs"]}
     rows = []
     for a in doc["allocations"]:
-        if "pledge" in a and not a["pledge"].startswith("P"):
+        source = (source_of(a["pledge"]) if "pledge" in a else
+                  {"fund_id": pk_of(a["fund"]), "offer_id": pk_of(a["offer"])})
+        if source is None:
             continue  # a what-if's hypothetical pledge: compared, never stored as binding
         rows.append(Allocation(
-            plan=plan, need_id=pk_of(a["need"]), hub_id=hub_pk[a["hub"]],
-            pledge_id=pk_of(a["pledge"]) if "pledge" in a else None,
-            fund_id=pk_of(a["fund"]) if "fund" in a else None,
-            offer_id=pk_of(a["offer"]) if "offer" in a else None,
+            plan=plan, need_id=pk_of(a["need"]), hub_id=hub_pk[a["hub"]], **source,
             ship_week=a["ship_week"], arrival_week=a["arrival_week"],
             quantity=round(a["quantity"], 6),  # LP noise (19.9999999997) is not a quantity
             value=a["value"], fixed=bool(a.get("fixed")),
@@ -194,7 +194,7 @@ def store_plan(plan_id: int, doc: dict, stats: dict, attempt: int | None = None)
     )
     stats = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
     hypothetical = sum(a["value"] for a in doc["allocations"]
-                       if "pledge" in a and not a["pledge"].startswith("P"))
+                       if "pledge" in a and source_of(a["pledge"]) is None)
     if hypothetical:
         stats["hypothetical_value"] = hypothetical
     return transition(
