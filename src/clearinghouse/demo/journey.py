@@ -25,6 +25,7 @@ discrepancies, states, notices and history.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from collections.abc import Callable
@@ -243,45 +244,67 @@ def _after(reached: str | None, step: str) -> bool:
     return reached is not None and STEPS.index(reached) > STEPS.index(step)
 
 
+class Services:
+    """The steps as the demo takes them: through the services, in this process. (The
+    shipments benchmark takes the same steps through the API: bench/shipments.py.)"""
+
+    def step(self, user: User, s: Shipment, action: str, on: dt.date,
+             shipped: dict | None = None, note: str = "") -> Shipment:
+        return take_step(user, s, action, s.version, on=on, shipped=shipped, note=note)
+
+    def receive(self, user: User, s: Shipment, counts: dict, on: dt.date) -> Shipment:
+        return receipts.receive(user, s, s.version, counts, on=on)
+
+    def verify(self, user: User, s: Shipment, on: dt.date) -> Shipment:
+        return receipts.verify(user, s, s.version, on=on)
+
+    def delay(self, user: User, s: Shipment, hub_on: dt.date, note: str) -> Shipment:
+        return delay(user, s, s.version, hub_on, note=note)
+
+    def resolve(self, user: User, d: Discrepancy, how: str, note: str) -> None:
+        receipts.resolve(user, d, d.version, how, note)
+
+
 class Player:
-    """Plays the shipments' journeys up to ``today``, each step by the party that takes it."""
+    """Plays the shipments' journeys up to ``today``, each step by the party that takes it,
+    through ``actor`` (``Services``, or the benchmark's API client)."""
 
     def __init__(self, rng: random.Random, today: dt.date, cast: Cast,
-                 closure: HubClosure) -> None:
+                 closure: HubClosure, actor: Services) -> None:
         self.rng, self.today, self.cast, self.closure = rng, today, cast, closure
+        self.actor = actor
 
     def play(self, j: Journey) -> Shipment:
-        rng, today, cast, s = self.rng, self.today, self.cast, j.shipment
+        rng, today, cast, s, act = self.rng, self.today, self.cast, j.shipment, self.actor
         last = j.reached(today)
         for action in STEPS[:STEPS.index(last) + 1] if last else ():
             on = j.days[action]
             if action in ("ready", "depart"):
                 shipped = self._part_left(s) if action == "depart" and j.part_left else None
-                s = take_step(cast.sender(s), s, action, s.version, on=on, shipped=shipped,
-                              note="Part of the load stays at the depot: not enough transport."
-                              if shipped else "")
+                s = act.step(cast.sender(s), s, action, on, shipped=shipped,
+                             note="Part of the load stays at the depot: not enough transport."
+                             if shipped else "")
             elif action == "arrive_at_hub":
-                s = take_step(cast.hub(s), s, action, s.version, on=on)
+                s = act.step(cast.hub(s), s, action, on)
             elif action == "hand_over":
-                s = take_step(cast.unit(s), s, action, s.version, on=on)
+                s = act.step(cast.unit(s), s, action, on)
             elif action == "receive":
-                s = receipts.receive(cast.unit(s), s, s.version, self._counts(s, j.differs),
-                                     on=on)
+                s = act.receive(cast.unit(s), s, self._counts(s, j.differs), on)
             else:
-                s = receipts.verify(cast.unit(s), s, s.version, on=on)
+                s = act.verify(cast.unit(s), s, on)
                 self._resolve(s, j.days["receive"])
         reopens = self.closure.ends_on + dt.timedelta(days=1)
         if j.closed and s.expected_hub_on < reopens:  # (due on that day: it waits, not late)
-            s = delay(cast.hub(s), s, s.version, reopens,
-                      note=f"The hub is closed until {day(self.closure.ends_on)}: "
-                           f"{self.closure.reason[0].lower()}{self.closure.reason[1:]}.")
+            s = act.delay(cast.hub(s), s, reopens,
+                          note=f"The hub is closed until {day(self.closure.ends_on)}: "
+                               f"{self.closure.reason[0].lower()}{self.closure.reason[1:]}.")
         elif j.held:
-            s = delay(cast.coordinator, s, s.version, today + _days(rng, 2, 12),
-                      note=rng.choice(HELD_REASONS))
+            s = act.delay(cast.coordinator, s, today + _days(rng, 2, 12),
+                          note=rng.choice(HELD_REASONS))
         elif (j.slips and s.state in (S.PLANNED, S.READY)
               and today < s.expected_hub_on <= today + dt.timedelta(weeks=3)):
-            s = delay(cast.sender(s), s, s.version, s.expected_hub_on + _days(rng, 4, 14),
-                      note=rng.choice(SLIP_REASONS))
+            s = act.delay(cast.sender(s), s, s.expected_hub_on + _days(rng, 4, 14),
+                          note=rng.choice(SLIP_REASONS))
         return s
 
     def _part_left(self, s: Shipment) -> dict[int, Decimal] | None:
@@ -318,15 +341,17 @@ class Player:
             if self.rng.random() < RESOLVED:
                 how = self.rng.choice((Resolution.REPLACED, Resolution.WRITTEN_OFF,
                                        Resolution.FOUND))
-                receipts.resolve(self.cast.sender(s), d, d.version, how, RESOLUTION_NOTES[how])
+                self.actor.resolve(self.cast.sender(s), d, how, RESOLUTION_NOTES[how])
 
 
 def play(seed: int, advance: Callable[[int], None] = lambda n: None,
-         planned: Callable[[int], None] = lambda n: None) -> dict[str, int]:
+         planned: Callable[[int], None] = lambda n: None,
+         actor: Services | None = None) -> dict[str, int]:
     """The plan, its shipments and their journeys; returns what was made, by kind.
     ``advance(n)`` is told the progress: three steps of the plan (solved and adopted,
     shipments made, a hub closed), then, after ``planned(number of shipments)``, one per
-    shipment played."""
+    shipment played. ``actor`` takes the steps (``Services`` by default, in one transaction;
+    another, such as an API client in another process, commits each step on its own)."""
     today = timezone.localdate()
     rng = random.Random(seed * 1009 + 16)
     cast = Cast()
@@ -342,8 +367,9 @@ def play(seed: int, advance: Callable[[int], None] = lambda n: None,
         closure = close_a_hub(journeys, today, cast.officers)
         keep_one_in_each_state(journeys, today)
         advance(1)
-        planned(len(made))
-        player = Player(rng, today, cast, closure)
+    planned(len(made))
+    player = Player(rng, today, cast, closure, actor or Services())
+    with transaction.atomic() if actor is None else contextlib.nullcontext():
         for j in journeys:
             player.play(j)
             advance(1)
