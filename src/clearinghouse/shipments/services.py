@@ -247,8 +247,10 @@ def _check_day(shipment: Shipment, on: date | None) -> date:
     if on > today:
         raise DomainError("happened_on", "A step is recorded once it has happened: the day "
                                          "cannot be in the future.")
-    last = shipment.events.exclude(kind=EventKind.SLIPPED).order_by("-happened_on").first()
-    if last and on < last.happened_on and last.kind != EventKind.PLANNED:
+    # The last step taken (a delay is not a step; the day a shipment was planned bounds none).
+    last = (shipment.events.exclude(kind__in=(EventKind.SLIPPED, EventKind.PLANNED))
+            .order_by("-happened_on", "-id").first())
+    if last and on < last.happened_on:
         raise DomainError("happened_on", f"The shipment was {last.get_kind_display()} on "
                                          f"{day(last.happened_on)}; a later step cannot be "
                                          "dated before it.")
