@@ -37,6 +37,7 @@ class HubClosureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Visibl
     """Days on which a hub handles nothing, seen by whoever sees the hub. Its logistics officers
     and the coordinators add, move and lift them; every plan solved before is then stale."""
 
+    model = HubClosure
     serializer_class = HubClosureSerializer
     filterset_class = HubClosureFilterSet
     query = staticmethod(queries.closures)

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 
 from clearinghouse.core.api import VisibleViewSet, expected_version
 from clearinghouse.core.errors import StaleEdit
+from clearinghouse.core.services import require
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import Organisation
 from clearinghouse.planning.queries import plans_for
@@ -62,7 +63,11 @@ def _version(request: Request, data: dict, record: Any) -> int:
     return version
 
 
-def _form(kind: type[serializers.Serializer], request: Request) -> dict:
+def _form(kind: type[serializers.Serializer], request: Request, perm: str,
+          record: Any) -> dict:
+    """The action's input, once the caller may take it: a visible record that is not the
+    caller's to act on is refused (403) before its input is read."""
+    require(request.user, perm, record)
     form = kind(data=request.data)
     form.is_valid(raise_exception=True)
     return dict(form.validated_data)
@@ -87,6 +92,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
     is anonymous to you. Filters: ``state``, ``hub``, ``region``, ``receiving_unit``,
     ``donor``, ``need``, ``late``."""
 
+    model = Shipment
     serializer_class = ShipmentSerializer
     filterset_class = ShipmentFilterSet
 
@@ -170,7 +176,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
                                        context=self.get_serializer_context()).data)
 
     @extend_schema(responses=EventSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="events", **PART)
+    @action(detail=True, methods=["get"], url_path="events", url_name="events", **PART)
     def steps(self, request: Request, pk: str | None = None) -> Response:
         """Every step of the shipment, in order."""
         shipment = self.get_object()
@@ -181,7 +187,8 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
                                         context=context).data)
 
     @extend_schema(responses=DiscrepancySerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="discrepancies", **PART)
+    @action(detail=True, methods=["get"], url_path="discrepancies", url_name="discrepancies",
+            **PART)
     def differences(self, request: Request, pk: str | None = None) -> Response:
         """Every discrepancy of the shipment, open and resolved."""
         shipment = self.get_object()
@@ -198,7 +205,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
     def make(self, request: Request) -> Response:
         """Make shipments from the adopted plan (coordinators): what it moves and no shipment
         carries yet, one per donor, origin, hub, week and destination."""
-        data = _form(MakeSerializer, request)
+        data = _form(MakeSerializer, request, "shipments.make_shipments", None)
         plan = None
         if data.get("plan") is not None:
             plan = plans_for(request.user).filter(pk=data["plan"]).first()
@@ -216,7 +223,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
         coordinator): ``quantities`` by line id. 400 naming ``quantities.<line>`` if a line
         holds less."""
         shipment = self.get_object()
-        data = _form(SplitSerializer, request)
+        data = _form(SplitSerializer, request, "shipments.change_shipment", shipment)
         new = services.split_shipment(request.user, shipment, _version(request, data, shipment),
                                       data["quantities"])
         return self.read(new, status.HTTP_201_CREATED)
@@ -227,7 +234,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
         """Tell that a shipment not yet at its hub reaches it on ``hub_on`` instead (the
         sender, a coordinator or the hub's logistics officers)."""
         shipment = self.get_object()
-        data = _form(DelaySerializer, request)
+        data = _form(DelaySerializer, request, "shipments.delay_shipment", shipment)
         done = services.delay(request.user, shipment, _version(request, data, shipment),
                               data["hub_on"], data["note"])
         return self.read(done)
@@ -238,7 +245,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
         """The receiving unit's count of every line that left (its logistics officers): any
         difference opens a discrepancy. 400 naming ``counts.<line>.<field>``."""
         shipment = self.get_object()
-        data = _form(ReceiveSerializer, request)
+        data = _form(ReceiveSerializer, request, "shipments.receive_shipment", shipment)
         done = receipts.receive(request.user, shipment, _version(request, data, shipment),
                                 data["counts"], on=data.get("happened_on"), note=data["note"])
         return self.read(done)
@@ -248,7 +255,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
     def verify(self, request: Request, pk: str | None = None) -> Response:
         """The receiving unit confirms its count: the goods accepted now count as delivered."""
         shipment = self.get_object()
-        data = _form(StepSerializer, request)
+        data = _form(StepSerializer, request, "shipments.verify_shipment", shipment)
         done = receipts.verify(request.user, shipment, _version(request, data, shipment),
                                on=data.get("happened_on"), note=data["note"])
         return self.read(done)
@@ -266,7 +273,7 @@ def _step_endpoint(name: str, who: str):
 
     def endpoint(self: ShipmentViewSet, request: Request, pk: str | None = None) -> Response:
         shipment = self.get_object()
-        data = _form(form, request)
+        data = _form(form, request, f"shipments.{name}_shipment", shipment)
         done = services.take_step(request.user, shipment, name,
                                   _version(request, data, shipment),
                                   on=data.get("happened_on"), place=data["place"],
@@ -290,6 +297,7 @@ class DiscrepancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Visib
     until the sending donor or a coordinator resolves them. Filters: ``state``, ``kind``,
     ``shipment``."""
 
+    model = Discrepancy
     serializer_class = DiscrepancySerializer
     filterset_class = DiscrepancyFilterSet
     query = staticmethod(queries.discrepancies)
@@ -312,7 +320,7 @@ class DiscrepancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Visib
         """Close the discrepancy: replaced, written off or found (the sending donor or a
         coordinator). 409 if it is resolved already or your version is stale."""
         d = self.get_object()
-        data = _form(ResolveSerializer, request)
+        data = _form(ResolveSerializer, request, "shipments.resolve_discrepancy", d)
         done = receipts.resolve(request.user, d, _version(request, data, d),
                                 data["resolution"], data["note"])
         return Response(self.get_serializer(self.reload(done)).data)
