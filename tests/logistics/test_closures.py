@@ -87,6 +87,7 @@ def test_a_closure_ending_before_it_starts_is_refused_by_ends_on(api, hub, hub_o
     ({"ends_on": ""}, "ends_on"),
     ({"reason": "x" * 201}, "reason"),
     ({"hub": "rze"}, "hub"),
+    ({"hub": 2**70}, "hub"),
 ])
 def test_bad_input_is_refused_by_field(api, hub, hub_officer, body, field):
     data = {"hub": hub.pk, "starts_on": in_days(1).isoformat(),

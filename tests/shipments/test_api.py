@@ -319,6 +319,12 @@ def test_stale_or_missing_versions_are_conflicts(world, made, api):
     assert stale.status_code == 409 and list(stale.json()) == ["version"]
     missing = client.post(url(deu, "ready"), {}, format="json")
     assert missing.status_code == 409 and list(missing.json()) == ["version"]
+    huge = client.post(url(deu, "split"), {"quantities": {"1": 1}}, format="json",
+                       HTTP_IF_MATCH=str(2**70))
+    assert huge.status_code == 409 and list(huge.json()) == ["version"]
+    huge = client.post(url(deu, "split"), {"version": 2**70, "quantities": {"1": 1}},
+                       format="json")
+    assert huge.status_code == 400 and list(huge.json()) == ["version"]
     assert snapshot(deu) == before
     by_header = client.post(url(deu, "ready"), {}, format="json",
                             HTTP_IF_MATCH=str(deu.version))
@@ -333,6 +339,8 @@ def test_the_hub_delays_a_shipment_and_a_day_in_the_past_is_refused(world, made,
     assert reply.status_code == 400 and list(reply.json()) == ["hub_on"]
     assert post(api, world.east_unit, deu, "delay",
                 {"hub_on": TODAY.isoformat()}).status_code == 403
+    reply = post(api, world.hub_operator, deu, "delay", {"hub_on": "9999-12-30"})
+    assert reply.status_code == 400 and list(reply.json()) == ["hub_on"]
     assert snapshot(deu) == before
     later = deu.expected_hub_on + timedelta(days=10)
     reply = post(api, world.hub_operator, deu, "delay", {"hub_on": later.isoformat(),

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from clearinghouse.core.filters import ID_MAX
 from clearinghouse.core.serializers import CONTROL_FIELDS, ControlledSerializer
 
 from ..models import Hub, HubClosure
@@ -33,7 +34,7 @@ class NewClosureSerializer(serializers.Serializer):
     """A closure to add: the hub's logistics officers or a coordinator. A hub you do not see is
     absent (404); one you may not close is refused (403)."""
 
-    hub = serializers.IntegerField(help_text="The hub's id.")
+    hub = serializers.IntegerField(min_value=1, max_value=ID_MAX, help_text="The hub's id.")
     starts_on = serializers.DateField(help_text="The first day closed.")
     ends_on = serializers.DateField(help_text="The last day closed, on or after the first.")
     reason = serializers.CharField(required=False, allow_blank=True, default="",
@@ -41,7 +42,8 @@ class NewClosureSerializer(serializers.Serializer):
 
 
 class ClosureChangeSerializer(serializers.Serializer):
-    version = serializers.IntegerField(help_text="The version you read; a stale one gets 409.")
+    version = serializers.IntegerField(min_value=1, max_value=ID_MAX,
+                                       help_text="The version you read; a stale one gets 409.")
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
     reason = serializers.CharField(required=False, allow_blank=True, default="",

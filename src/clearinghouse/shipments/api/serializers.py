@@ -10,12 +10,15 @@ recorded, and where at its depot, is left out of events and discrepancies.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import rules
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from clearinghouse.core.filters import ID_MAX
 from clearinghouse.core.serializers import CONTROL_FIELDS
 from clearinghouse.security.roles import Classification
 
@@ -32,6 +35,7 @@ from ..models import (
 )
 
 ANONYMOUS = "anonymous"
+HORIZON_YEARS = 5  # the furthest a delay may move a shipment (and every date after it)
 # Steps taken at the sender's depot: where they happened names the donor.
 AT_ORIGIN = {EventKind.PLANNED, EventKind.READY, EventKind.DEPARTED, EventKind.CANCELLED}
 NUMBERS_BY_LINE = {"type": "object", "additionalProperties": {"type": "number"},
@@ -260,12 +264,14 @@ class ShipmentDetailSerializer(ShipmentSerializer):
 
 class Versioned(serializers.Serializer):
     version = serializers.IntegerField(
-        required=False, help_text="The version you read (or send If-Match); a stale or missing "
-                                  "one is refused with 409.")
+        required=False, min_value=1, max_value=ID_MAX,
+        help_text="The version you read (or send If-Match); a stale or missing one is refused "
+                  "with 409.")
 
 
 class MakeSerializer(serializers.Serializer):
-    plan = serializers.IntegerField(required=False, help_text="The adopted plan (default).")
+    plan = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX,
+                                    help_text="The adopted plan (default).")
 
 
 class StepSerializer(Versioned):
@@ -291,8 +297,16 @@ class SplitSerializer(Versioned):
 
 
 class DelaySerializer(Versioned):
-    hub_on = serializers.DateField(help_text="The day it is now expected at the hub.")
+    hub_on = serializers.DateField(help_text="The day it is now expected at the hub (within "
+                                             f"{HORIZON_YEARS} years).")
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+    def validate_hub_on(self, value: date) -> date:
+        if value > timezone.localdate() + timedelta(days=366 * HORIZON_YEARS):
+            raise serializers.ValidationError(
+                f"A delay of more than {HORIZON_YEARS} years is not a delay: cancel or "
+                "re-plan instead.")
+        return value
 
 
 COUNT = {"type": "object", "properties": {

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 
 from clearinghouse.core.api import VisibleViewSet, expected_version
 from clearinghouse.core.errors import StaleEdit
+from clearinghouse.core.filters import ID_MAX
 from clearinghouse.core.services import require
 from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import Organisation
@@ -58,8 +59,8 @@ def _version(request: Request, data: dict, record: Any) -> int:
     version = data.get("version")
     if version is None:
         version = expected_version(request)
-    if version is None:
-        raise StaleEdit(type(record)._meta.verbose_name, None, record.version)
+    if version is None or not 0 < version <= ID_MAX:
+        raise StaleEdit(type(record)._meta.verbose_name, version, record.version)
     return version
 
 
