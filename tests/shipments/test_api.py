@@ -80,8 +80,9 @@ def test_the_coordinator_makes_shipments_from_the_adopted_plan(world, adopted, a
     again = api.as_(world.coordinator).post("/api/shipments/make/", {"plan": adopted.pk},
                                             format="json")
     assert again.status_code == 201 and again.json() == []  # nothing left to ship
-    assert api.as_(world.coordinator).post("/api/shipments/make/", {"plan": 10**9},
-                                           format="json").status_code == 404
+    unknown = api.as_(world.coordinator).post("/api/shipments/make/", {"plan": 10**9},
+                                              format="json")
+    assert unknown.status_code == 400 and list(unknown.json()) == ["plan"]
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -202,6 +203,8 @@ def test_the_journey_through_the_api_each_step_by_its_party(world, made, api):
         assert found["count"] == 2
     short = Discrepancy.objects.get(line=line, kind="short")
     client = api.as_(world.deu_rep)
+    history = client.get(f"/api/discrepancies/{short.pk}/history/")
+    assert history.status_code == 200 and history.json() == []  # opened in bulk
     assert client.get(f"/api/discrepancies/{short.pk}/").json()["actions"] == ["resolve"]
     reply = client.post(f"/api/discrepancies/{short.pk}/resolve/",
                         {"version": short.version, "resolution": "written_off",

@@ -3,8 +3,8 @@ by the hub's own logistics officers or a coordinator through ``logistics.service
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,6 +24,8 @@ from .serializers import (
     HubSerializer,
     NewClosureSerializer,
 )
+
+NOT_FOUND = inline_serializer("HubNotFound", {"detail": serializers.CharField()})
 
 
 class HubViewSet(ReadOnlyViewSet):
@@ -46,7 +48,9 @@ class HubClosureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Visibl
         body = HubClosureSerializer(self.reload(closure), context=self.get_serializer_context())
         return Response(body.data, status=code)
 
-    @extend_schema(request=NewClosureSerializer, responses={201: HubClosureSerializer})
+    @extend_schema(request=NewClosureSerializer, responses={
+        201: HubClosureSerializer,
+        404: OpenApiResponse(NOT_FOUND, description="No such hub among those you see.")})
     def create(self, request: Request) -> Response:
         """Close a hub from ``starts_on`` to ``ends_on``. 400 naming ``ends_on`` if it ends
         before it starts; 404 for a hub you do not see; 403 for one you may not close."""

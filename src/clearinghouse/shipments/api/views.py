@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -23,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clearinghouse.core.api import VisibleViewSet, expected_version
-from clearinghouse.core.errors import StaleEdit
+from clearinghouse.core.errors import DomainError, StaleEdit
 from clearinghouse.core.filters import ID_MAX
 from clearinghouse.core.services import require
 from clearinghouse.needs.models import Need
@@ -210,8 +209,8 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VisibleV
         plan = None
         if data.get("plan") is not None:
             plan = plans_for(request.user).filter(pk=data["plan"]).first()
-            if plan is None:
-                raise Http404
+            if plan is None:  # absent as any record one does not see: no such plan
+                raise DomainError("plan", "Shipments are made from the adopted plan only.")
         made = services.make_shipments(request.user, plan)
         rows = list(self.get_queryset().filter(pk__in=[s.pk for s in made]))
         body = ShipmentSerializer(rows, many=True, context=self.context(rows)).data
