@@ -258,10 +258,7 @@ def test_actions_on_shipments_are_absent_or_refused(world, shipments, reader, ro
     for write in WRITES:
         reply = client.post(f"/api/shipments/{shipment.pk}/{write}/",
                             {"version": stale, **bodies.get(write, {})}, format="json")
-        if cell == "-":
-            expected = {404}
-        else:
-            expected = {400, 409} if write in allowed else {403}
+        expected = {404} if cell == "-" else {400, 409} if write in allowed else {403}
         assert reply.status_code in expected, (write, reply.status_code, reply.content)
         if reply.status_code == 400:
             assert list(reply.json()) == ["state"], reply.content
