@@ -258,6 +258,7 @@ SPECTACULAR_SETTINGS = {
         "NeedStateEnum": "clearinghouse.needs.models.NeedState",
         "PlanKindEnum": "clearinghouse.planning.models.PlanKind",
         "PlanRuleKindEnum": "clearinghouse.planning.models.RuleKind",
+        "ShipmentStateEnum": "clearinghouse.shipments.models.ShipmentState",
     },
 }
 

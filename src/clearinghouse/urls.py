@@ -19,9 +19,10 @@ from clearinghouse.needs.api import urls as needs_api
 from clearinghouse.parties.api import urls as parties_api
 from clearinghouse.planning.api import urls as planning_api
 from clearinghouse.pledges.api import urls as pledges_api
+from clearinghouse.shipments.api import urls as shipments_api
 
 API_APPS = (parties_api, catalogue_api, needs_api, pledges_api, logistics_api, planning_api,
-            notices_api)
+            shipments_api, notices_api)
 
 router = DefaultRouter()
 for app in API_APPS:

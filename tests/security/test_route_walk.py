@@ -16,6 +16,7 @@ from .. import test_settings
 from ..core import test_api as core_api
 from ..core import test_notices, test_words
 from ..core import test_web as core_web
+from ..logistics import test_closures
 from ..needs import test_bulk as need_bulk
 from ..needs import test_views as need_views
 from ..parties import test_second_factor as two_step
@@ -34,6 +35,7 @@ from . import (
     test_pages_matrix,
     test_permission_matrix,
     test_planning_matrix,
+    test_shipments_matrix,
 )
 
 # route name -> the test that checks who may use it (DESIGN.md, who sees what; writes).
@@ -137,6 +139,17 @@ ROUTES = {
        for a in ("adopt", "what-if", "cancel")},
     **{f"planrule-{a}": plan_api.test_plan_rules_pin_forbid_and_lift for a in (
         "list", "detail", "history", "lift")},
+    **{f"hubclosure-{a}": test_closures.test_closures_are_read_by_whoever_sees_the_hub
+       for a in ("list", "detail", "history")},
+    "shipments:detail": test_shipments_matrix.test_the_shipment_page,
+    **{f"shipment-{a}": test_shipments_matrix.test_shipments_through_the_api for a in (
+        "list", "detail", "history", "lines", "events", "discrepancies")},
+    **{f"shipment-{a}": test_shipments_matrix.test_actions_on_shipments_are_absent_or_refused
+       for a in ("make", "split", "ready", "depart", "arrive-at-hub", "hand-over", "cancel",
+                 "delay", "receive", "verify")},
+    **{f"discrepancy-{a}": test_shipments_matrix.test_shipments_through_the_api
+       for a in ("list", "detail", "history")},
+    "discrepancy-resolve": test_shipments_matrix.test_actions_on_shipments_are_absent_or_refused,
     "api-root": core_api,
     "api-token": test_sign_in.test_wrong_passwords_lock_the_account_on_every_path,
     "rest_framework:login": test_sign_in.test_wrong_passwords_lock_the_account_on_every_path,

@@ -1,4 +1,4 @@
-"""The logistics API: hubs."""
+"""The logistics API: hubs and their closures."""
 
 from rest_framework.routers import SimpleRouter
 
@@ -6,5 +6,6 @@ from . import views
 
 router = SimpleRouter()
 router.register("hubs", views.HubViewSet, basename="hub")
+router.register("hub-closures", views.HubClosureViewSet, basename="hubclosure")
 
 urlpatterns = []
