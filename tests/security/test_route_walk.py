@@ -100,8 +100,6 @@ ROUTES = {
     "shipments:export":
         shipment_views.test_an_anonymous_donor_stays_anonymous_in_the_list_its_filter_and_its_export,
     "shipments:make": shipment_views.test_only_coordinators_make_shipments_from_the_list_page,
-    "shipments:detail":
-        shipment_views.test_a_shipment_page_shows_its_route_and_timeline_to_its_parties,
     "shipments:act": shipment_views.test_each_reader_gets_the_forms_of_the_steps_it_may_take_only,
     "shipments:discrepancies":
         shipment_views.test_discrepancies_are_seen_by_the_sender_and_the_coordinator_and_resolved,
