@@ -7,6 +7,7 @@
 #   make lint    ruff check and lint-imports only
 #   make bench   API benchmark (bench/api.py)
 #   make bench-audit   the history chain's cost on writes and verify speed (bench/audit.py)
+#   make bench-shipments   a year of shipment events through the API (bench/shipments.py)
 #   make clean   remove .venv and var/
 #
 # The virtualenv is (re)installed only when pyproject.toml is newer than .venv/.installed.
@@ -27,7 +28,7 @@ LINT_PATHS := $(wildcard src tests bench)
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-.PHONY: help install run test lint bench bench-pages bench-clearing bench-network bench-audit clean
+.PHONY: help install run test lint bench bench-pages bench-clearing bench-network bench-audit bench-shipments clean
 
 help:
 	@echo "make run    [HOST=$(HOST) PORT=$(PORT)]  migrate, demo data if empty, runserver"
@@ -38,6 +39,7 @@ help:
 	@echo "make bench-clearing [BENCH_ARGS=...]     bench/clearing.py"
 	@echo "make bench-network [BENCH_ARGS=...]      bench/network.py"
 	@echo "make bench-audit [BENCH_ARGS=...]        bench/audit.py"
+	@echo "make bench-shipments [BENCH_ARGS=...]    bench/shipments.py"
 	@echo "make clean                               remove .venv and var/"
 
 $(BIN)/python:
@@ -82,6 +84,9 @@ bench-network: $(STAMP)
 
 bench-audit: $(STAMP)
 	$(BIN)/python bench/audit.py $(BENCH_ARGS)
+
+bench-shipments: $(STAMP)
+	$(BIN)/python bench/shipments.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache src/*.egg-info

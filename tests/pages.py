@@ -27,7 +27,8 @@ from tests.planning.world import run_worker
 
 # Routes that are not pages to read: writes, downloads, steps of the sign-in.
 NOT_PAGES = re.compile(
-    r"(:act$|:adopt$|:cancel$|:rerun$|:read$|:read-all$|export|csv$|^logout$|^display$|"
+    r"(:act$|:make$|:resolve$|:adopt$|:cancel$|:rerun$|:read$|:read-all$|export|csv$|"
+    r"^logout$|^display$|"
     r"^accounts:(verify|enrol|remove|recovery-codes)$|:status$|^schema$)")
 
 

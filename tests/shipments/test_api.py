@@ -76,7 +76,7 @@ def test_the_coordinator_makes_shipments_from_the_adopted_plan(world, adopted, a
     rows = reply.json()
     assert len(rows) == Shipment.objects.count() >= 3
     assert {r["state"] for r in rows} == {"planned"}
-    assert all(r["lines"] and r["state_display"] == "Planned" for r in rows)
+    assert all(r["lines"] and r["state_display"] == "planned" for r in rows)
     again = api.as_(world.coordinator).post("/api/shipments/make/", {"plan": adopted.pk},
                                             format="json")
     assert again.status_code == 201 and again.json() == []  # nothing left to ship
@@ -195,7 +195,7 @@ def test_the_journey_through_the_api_each_step_by_its_party(world, made, api):
         "accepted": 40.0, "short": 3.0, "damaged": 2.0, "wrong_item": 0.0,
         "reason": "damaged_in_transit", "reason_display": "damaged in transit",
         "note": "crates crushed", "received_on": None}
-    assert {d["kind_display"] for d in body["discrepancies"]} == {"Short", "Damaged"}
+    assert {d["kind_display"] for d in body["discrepancies"]} == {"short", "damaged"}
     assert post(api, world.east_unit, deu, "verify").json()["state"] == "verified"
     # The sender and the coordinator see the discrepancies, and the sender resolves one.
     for user in (world.deu_rep, world.coordinator):

@@ -113,14 +113,15 @@ def steps_for(user: User, shipment: Shipment) -> list[str]:
 
 
 def _event_rows(user: User, shipment: Shipment, names: dict[int, str]) -> list[dict]:
-    """The events in words; an anonymous donor's people, organisation and depot are not named
-    to a reader who may not know the donor."""
+    """The events in words; an anonymous donor's people, organisation, depot and what they
+    wrote (a place or a note may name them) are not shown to a reader who may not know the
+    donor."""
     hidden = shipment.shown_donor_id is None
     rows = []
     for e in queries.events(user, shipment):
         by_donor = hidden and e.organisation_id == shipment.owner_id
         place = e.place
-        if hidden and place and place == shipment.origin:
+        if hidden and place and (by_donor or place == shipment.origin):
             place = "the donor's depot"
         amounts = [(names.get(int(k), f"line {k}"), v) for k, v in (e.quantities or {}).items()
                    if str(k).isdigit()]
@@ -128,7 +129,7 @@ def _event_rows(user: User, shipment: Shipment, names: dict[int, str]) -> list[d
                      "who": "the donor" if by_donor else (e.user.get_full_name()
                                                           or e.user.username),
                      "organisation": "" if by_donor else e.organisation.name,
-                     "place": place, "amounts": amounts, "note": e.note})
+                     "place": place, "amounts": amounts, "note": "" if by_donor else e.note})
     return rows
 
 
