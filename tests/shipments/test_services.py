@@ -245,3 +245,20 @@ def test_no_delay_once_at_the_hub_nor_by_the_receiving_unit(world, german):
     german = step(world.hub_operator, german, "arrive_at_hub")
     with pytest.raises(DomainError):
         services.delay(world.coordinator, german, german.version, TODAY() + timedelta(days=30))
+
+
+def test_notices_of_a_shipment_reach_only_those_who_follow_its_movement(world, german):
+    from clearinghouse.core.notices import inbox
+
+    german.receiving_unit = world.east_unit.organisation
+    german.save()
+    german = step(world.deu_rep, german, "depart")
+    services.delay(world.deu_rep, german, german.version, TODAY() + timedelta(days=20))
+    trainer = UserFactory(organisation=world.east_unit.organisation,
+                          roles=[Role.TRAINING_OFFICER])
+    for reader in (world.hub_operator, world.east_unit, world.coordinator):
+        kinds = set(inbox(reader).values_list("kind", flat=True))
+        assert "shipment_delayed" in kinds, reader
+    assert {"shipment_departed"} <= set(inbox(world.east_unit).values_list("kind", flat=True))
+    for outsider in (trainer, world.planner, world.pol_rep):
+        assert not inbox(outsider).filter(kind__startswith="shipment").exists(), outsider

@@ -374,9 +374,13 @@ def delay(user: User, shipment: Shipment, version: int | None, hub_on: date,
             f"(was {day(before)}); it arrives by {day(shipment.expected_arrival_on)}.")
     told = [notice(shipment, text, kind="shipment_delayed", audience=Audience.COORDINATOR,
                    role=Role.COORDINATOR, link=link)]
-    parties = {shipment.hub.owner_id, shipment.receiving_unit_id, shipment.owner_id}
-    for org in Organisation.objects.filter(pk__in=parties - {None, user.organisation_id}):
+    # Each party's people who follow the movement: the sender's representatives, the hub's
+    # and the unit's logistics officers.
+    parties = {shipment.owner_id: Role.DONOR_REPRESENTATIVE,
+               shipment.hub.owner_id: Role.LOGISTICS_OFFICER,
+               shipment.receiving_unit_id: Role.LOGISTICS_OFFICER}
+    for org in Organisation.objects.filter(pk__in=set(parties) - {None, user.organisation_id}):
         told.append(notice(shipment, text, kind="shipment_delayed", organisation=org,
-                           link=link))
+                           role=parties[org.pk], link=link))
     notify(told)
     return shipment
