@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from clearinghouse.core.words import number
 from clearinghouse.logistics.models import HubClosure
 from clearinghouse.shipments import receipts, services, tracking
 from clearinghouse.shipments.models import Shipment, ShipmentState
@@ -108,3 +109,31 @@ def test_affected_needs_name_a_slip_a_closure_and_a_short_receipt(world, made):
     # Only coordinators and auditors read it whole; a donor's view holds only its own.
     mine = tracking.affected_needs(world.deu_rep)
     assert all(pol.pk not in row.shipments for row in mine)
+
+
+def test_the_plan_page_tells_how_far_its_shipments_got_over_what_the_reader_sees(
+        world, adopted, client):
+    from clearinghouse.shipments import receipts
+
+    services.make_shipments(world.coordinator)
+    shipment = Shipment.objects.filter(lines__pledge=world.deu).first()
+    shipment.receiving_unit = world.east_unit.organisation
+    shipment.save()
+    for user, action in ((world.deu_rep, "depart"), (world.hub_operator, "arrive_at_hub"),
+                         (world.east_unit, "hand_over")):
+        shipment.refresh_from_db()
+        services.take_step(user, shipment, action, shipment.version)
+    shipment.refresh_from_db()
+    line = shipment.lines.first()
+    counts = {str(x.pk): {"accepted": x.shipped} for x in shipment.lines.all()}
+    counts[str(line.pk)] = {"accepted": line.shipped - 2, "short": 2, "reason": "lost_in_transit"}
+    shipment = receipts.receive(world.east_unit, shipment, shipment.version, counts)
+    receipts.verify(world.east_unit, shipment, shipment.version)
+    client.force_login(world.coordinator)
+    page = client.get(f"/plans/{adopted.pk}/").content.decode()
+    total = Shipment.objects.filter(plan=adopted).count()
+    accepted = sum(x.shipped for x in shipment.lines.all()) - 2
+    assert f"Of the {total} shipments made from this plan" in page
+    assert f"<strong>{number(accepted)}</strong> were received and verified" in page
+    assert '<span class="flag">2</span> were lost on the way' in page
+    assert "Verified: 1" in page

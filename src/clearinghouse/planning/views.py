@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clearinghouse.core.errors import StaleEdit
 from clearinghouse.core.exports import CSV_TYPE, Marking, csv_lines, user_name
 from clearinghouse.core.listing import Column, page_size
+from clearinghouse.core.panels import panels_for
 from clearinghouse.core.views import parse_version, refusal_text, visible_or_404
 from clearinghouse.core.web import classify, highest_classification
 from clearinghouse.core.words import day, words
@@ -123,7 +124,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     plan = visible_or_404(queries.plans(user).defer("instance"), user, pk)
     names = plan_names(plan, user) if plan.changes else {}
-    context = {"plan": plan, "active": plan.state in ACTIVE,
+    panels, shown = panels_for("planning.plan", plan, user)
+    context = {"plan": plan, "active": plan.state in ACTIVE, "panels": panels,
                "can_cancel": _can_cancel(user, plan),
                "changes": [describe_change(c, names, _when(plan)) for c in plan.changes]}
     if plan.state in DONE:
@@ -143,7 +145,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and rules.has_perm("planning.adopt_plan", user, plan),
             "can_what_if": rules.has_perm("planning.add_plan", user),
         })
-    return render(request, "planning/plan_detail.html", classify(context, [plan]))
+    return render(request, "planning/plan_detail.html", classify(context, [plan], shown))
 
 
 def _whole(need: Need | None) -> bool:

@@ -18,3 +18,6 @@ class ShipmentsConfig(AppConfig):
         # the shipments and their forecast for those who may follow the movement.
         register("needs.need", Panel("shipments/panels/need_tracker.html",
                                      tracking.need_tracker, order=30))
+        # And to the plan's page: how far its shipments got.
+        register("planning.plan", Panel("shipments/panels/plan_deliveries.html",
+                                        tracking.plan_deliveries))

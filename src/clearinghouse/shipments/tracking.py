@@ -12,7 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from clearinghouse.core.words import day, number
@@ -21,7 +23,7 @@ from clearinghouse.needs.models import Need
 from clearinghouse.parties.models import User
 
 from . import queries
-from .models import OPEN_STATES, Shipment, ShipmentState
+from .models import OPEN_STATES, Receipt, Shipment, ShipmentState
 from .receipts import delivered, lost
 
 S = ShipmentState
@@ -207,3 +209,27 @@ def _closures(user: User, rows: list[Shipment],
             for pk, (hub, on) in waiting.items()}
 
 
+
+
+def plan_deliveries(plan, user: User) -> dict:
+    """The plan page's panel: its shipments the reader sees, by state, and the units they
+    carry: shipped, accepted by verified receipts, lost on the way (counted in SQL)."""
+    mine = queries.shipments(user).filter(plan=plan)
+    states = dict(mine.order_by().values_list("state").annotate(n=Count("pk")))
+    level = mine.aggregate(level=Max("classification"))["level"]
+    lines = queries.lines(user, mine.values("pk"))
+    units = lines.aggregate(planned=Sum("quantity"), shipped=Sum("shipped"))
+    verified = Receipt.objects.filter(line__in=lines.filter(
+        shipment__state=ShipmentState.VERIFIED).values("pk"))
+    counted = verified.aggregate(accepted=Sum("accepted"), short=Sum("short"),
+                                 damaged=Sum("damaged"), wrong=Sum("wrong_item"))
+    return {
+        "plan": plan,
+        "states": [(label, states[code]) for code, label in ShipmentState.choices
+                   if states.get(code)],
+        "total": sum(states.values()),
+        "planned_units": units["planned"] or 0, "shipped_units": units["shipped"] or 0,
+        "accepted_units": counted["accepted"] or 0,
+        "lost_units": sum((counted[k] or 0) for k in ("short", "damaged", "wrong")),
+        "shown": [] if level is None else [SimpleNamespace(classification=level)],
+    }
