@@ -14,9 +14,9 @@ from clearinghouse.planning import services as planning
 from clearinghouse.planning.queries import coverage_for
 from clearinghouse.planning.snapshot import changes_since, fingerprint, take_snapshot
 from clearinghouse.planning.solver import parse_instance
+from clearinghouse.planning.tasks import solve_here
 from clearinghouse.shipments import receipts, services
 from clearinghouse.shipments.models import Shipment, ShipmentLine, ShipmentState
-from tests.planning.world import run_worker
 
 pytestmark = pytest.mark.django_db
 S = ShipmentState
@@ -147,15 +147,12 @@ def test_a_plan_whose_ground_changed_is_stale(world, adopted):
 
 
 def test_a_new_plan_cancels_what_never_left_and_carries_what_moves(
-        world, adopted, django_capture_on_commit_callbacks):
+        world, adopted):
     services.make_shipments(world.coordinator)
     moving = step(world.deu_rep, Shipment.objects.filter(lines__pledge=world.deu).first(),
                   "depart")
     waiting = list(Shipment.objects.filter(state=S.PLANNED))
-    with django_capture_on_commit_callbacks(execute=True):
-        plan = planning.run_plan(world.coordinator, "Second plan", horizon=26)
-    run_worker()
-    plan.refresh_from_db()
+    plan = solve_here(planning.run_plan(world.coordinator, "Second plan", horizon=26))
     plan = planning.adopt_plan(world.coordinator, plan, plan.version)
     made = services.make_shipments(world.coordinator, plan)
     assert all(Shipment.objects.get(pk=s.pk).state == S.CANCELLED for s in waiting)
