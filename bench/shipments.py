@@ -167,12 +167,10 @@ def run_scale(scale: float, port: int, args, tables: dict, progress) -> bool:
     for failure in actor.failures[:5]:
         print(failure, file=sys.stderr)
     shipments = Shipment.objects.count()
-    baseline = ""
     rate = events / seconds
     row = [f"{scale:g}", f"{shipments:,}", f"{events:,}", f"{actor.calls:,}", f"{seconds:.1f}",
            f"{rate:.1f}", f"{actor.seconds / max(actor.calls, 1) * 1e3:.1f}"]
-    timed = [(label, path, who) for label, path, who in pages_to_time()]
-    for label, path, username in timed:
+    for label, path, username in pages_to_time():
         browser = Browser(username)
         try:
             count, _ = browser.queries(path)
@@ -186,8 +184,8 @@ def run_scale(scale: float, port: int, args, tables: dict, progress) -> bool:
                                 f"{p95:.1f}", within(p95))
     if args.baseline:
         base_events, base_seconds = play(scale, None, progress)
-        baseline = f"{base_events / base_seconds:.1f}"
-        row += [baseline, f"{rate / (base_events / base_seconds):.2f}"]
+        base_rate = base_events / base_seconds
+        row += [f"{base_rate:.1f}", f"{rate / base_rate:.2f}"]
     else:
         row += ["", ""]
     tables["events"].add_row(*row)
