@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 ON_THE_ROAD = "on the road"
+ROAD_PREFIXES = ("M", "B")  # supply ids of goods on the road (source_id)
 
 
 @dataclass
@@ -55,7 +56,7 @@ def supply_rows(fixed: Iterable[dict], donors: dict[str, str], items: dict[str, 
     needs: dict[str, set[str]] = defaultdict(set)
     for f in fixed:
         ident = f.get("pledge", "")
-        if ident[:1] in "MB" and ident:
+        if ident[:1] in ROAD_PREFIXES:
             quantity[ident] += f["quantity"]
             needs[ident].add(f["need"])
     return [{"id": ident, "donor": donors[ident], "item": items[ident],
@@ -65,7 +66,7 @@ def supply_rows(fixed: Iterable[dict], donors: dict[str, str], items: dict[str, 
 
 def routes(fixed: Iterable[dict]) -> list[dict]:
     """The road's depot reaches each hub goods on the road are bound for at once."""
-    hubs = sorted({f["hub"] for f in fixed if f.get("pledge", "")[:1] in ("M", "B")})
+    hubs = sorted({f["hub"] for f in fixed if f.get("pledge", "")[:1] in ROAD_PREFIXES})
     return [{"origin": ON_THE_ROAD, "hub": hub, "weeks": 0} for hub in hubs]
 
 
@@ -81,7 +82,7 @@ def fit_hubs(hub_rows: list[dict], fixed: list[dict], pallets: dict[str, float],
     load: dict[tuple[str, int], float] = defaultdict(float)
     kept, dropped = [], []
     for f in fixed:
-        if f.get("pledge", "")[:1] not in ("M", "B"):
+        if f.get("pledge", "")[:1] not in ROAD_PREFIXES:
             kept.append(f)
             continue
         closed = set(by_id[f["hub"]].get("closed_weeks", []))
